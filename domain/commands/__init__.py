@@ -1,0 +1,1 @@
+"""The hub's commands, one mixin of `domain.core.HubCore` per feature."""

@@ -1,0 +1,112 @@
+"""The hub's service layer core: load, save, and the store's one global order.
+
+Feature modules add their commands as mixins of `HubCore`; `domain.hub.Hub` puts them
+together into the one application through which every aggregate is saved.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+from typing import Any, ParamSpec, TypeVar, cast
+from uuid import UUID
+
+from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.persistence import IntegrityError, JSONTranscoder, Transcoding
+
+from domain.base import CrmAggregate, acting
+from domain.errors import ConcurrencyError, InvalidValueError, NotFoundError
+
+A = TypeVar("A", bound=CrmAggregate)
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+class DateAsISO(Transcoding):
+    type = date
+    name = "date_iso"
+
+    def encode(self, obj: date) -> str:
+        return obj.isoformat()
+
+    def decode(self, data: str) -> date:
+        return date.fromisoformat(data)
+
+
+def command(method: Callable[P, R]) -> Callable[P, R]:
+    """Run a hub command inside its acting context.
+
+    Every command takes keyword arguments `actor` (the principal's id) and, optionally,
+    `occurred_at` (when it happened, if earlier than now). Every event the command
+    raises records both; that is set here and nowhere else.
+    """
+
+    def run(*args: P.args, **kwargs: P.kwargs) -> R:
+        actor = cast(str, kwargs.get("actor"))
+        with acting(actor, cast(Any, kwargs.get("occurred_at"))):
+            return method(*args, **kwargs)
+
+    run.__name__ = method.__name__
+    run.__qualname__ = method.__qualname__
+    run.__doc__ = method.__doc__
+    run.__wrapped__ = method  # type: ignore[attr-defined]
+    return run
+
+
+class HubCore(Application[UUID]):
+    """Loading and saving shared by every feature's commands."""
+
+    def register_transcodings(self, transcoder: JSONTranscoder) -> None:
+        super().register_transcodings(transcoder)
+        transcoder.register(DateAsISO())
+
+    def load(
+        self, cls: type[A], aggregate_id: UUID | str, *, expected_version: int | None = None
+    ) -> A:
+        """The current state of one aggregate of kind `cls`, or `NotFoundError`."""
+        uid = parse_id(aggregate_id, cls.KIND)
+        try:
+            aggregate = self.repository.get(uid)
+        except AggregateNotFoundError:
+            raise NotFoundError(cls.KIND, uid) from None
+        if not isinstance(aggregate, cls):
+            raise NotFoundError(cls.KIND, uid)
+        if expected_version is not None and aggregate.version != expected_version:
+            raise ConcurrencyError(
+                f"{cls.KIND} {uid} is at version {aggregate.version}, "
+                f"not the expected {expected_version}: reload and retry"
+            )
+        return aggregate
+
+    def exists(self, cls: type[CrmAggregate], aggregate_id: UUID) -> bool:
+        try:
+            self.load(cls, aggregate_id)
+        except NotFoundError:
+            return False
+        return True
+
+    def commit(self, *aggregates: CrmAggregate) -> int:
+        """Save the aggregates' new events atomically; return the log position reached."""
+        try:
+            recordings = self.save(*aggregates)
+        except IntegrityError:
+            kinds = ", ".join(f"{a.KIND} {a.id}" for a in aggregates)
+            raise ConcurrencyError(
+                f"{kinds} changed while this command ran: reload and retry"
+            ) from None
+        if not recordings:
+            return self.position()
+        return max(r.notification.id for r in recordings)
+
+    def position(self) -> int:
+        """The id of the newest event in the log (0 for an empty log)."""
+        return self.recorder.max_notification_id() or 0
+
+
+def parse_id(value: UUID | str, field: str) -> UUID:
+    if isinstance(value, UUID):
+        return value
+    try:
+        return UUID(str(value))
+    except ValueError:
+        raise InvalidValueError(field, f"{value!r} is not a valid id") from None

@@ -1,0 +1,58 @@
+"""One suite, two databases: `CRMHUB_DATABASE_URL` picks the store under test.
+
+`sqlite:` (the default) gives every test a fresh SQLite file; `postgresql://...` gives
+every test a fresh schema in that database, dropped afterwards. An unreachable
+PostgreSQL fails the run: these tests never skip silently.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import psycopg
+import pytest
+
+from domain.hub import Hub
+
+BASE_URL = os.environ.get("CRMHUB_DATABASE_URL", "sqlite:")
+
+
+def pytest_report_header() -> str:
+    return f"crmhub store under test: {BASE_URL.split('@')[-1]}"
+
+
+def _postgres_admin_dsn(url: str) -> str:
+    parts = urlsplit(url)
+    return (f"host={parts.hostname or '127.0.0.1'} port={parts.port or 5432} "
+            f"user={parts.username or 'postgres'} dbname={parts.path.lstrip('/')}"
+            + (f" password={parts.password}" if parts.password else ""))
+
+
+@pytest.fixture
+def database_url(tmp_path: Path) -> Iterator[str]:
+    """A URL naming an empty store of the kind under test."""
+    if BASE_URL.startswith("sqlite"):
+        yield f"sqlite:///{tmp_path / 'crmhub.db'}"
+        return
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    dsn = _postgres_admin_dsn(BASE_URL)
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        conn.execute(f'CREATE SCHEMA "{schema}"')
+    try:
+        yield f"{BASE_URL.split('?')[0]}?schema={schema}"
+    finally:
+        with psycopg.connect(dsn, autocommit=True) as conn:
+            conn.execute(f'DROP SCHEMA "{schema}" CASCADE')
+
+
+@pytest.fixture
+def hub(database_url: str) -> Iterator[Hub]:
+    app = Hub.connect(database_url)
+    try:
+        yield app
+    finally:
+        app.close()
