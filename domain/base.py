@@ -17,6 +17,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+
 from eventsourcing.domain import Aggregate
 
 from domain.errors import InvalidValueError

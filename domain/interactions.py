@@ -12,7 +12,7 @@ from uuid import UUID
 
 from eventsourcing.domain import event
 
-from domain.base import CrmAggregate, clean_text, require, required_text
+from domain.base import CrmAggregate, clean_text, now, require, required_text
 from domain.values import Channel, Department, Direction
 
 SUMMARY_MAX = 4000
@@ -53,6 +53,7 @@ class Interaction(CrmAggregate):
         self,
         *,
         customer_id: UUID,
+        occurred_at: datetime,
         channel: str,
         direction: str,
         department: str,
@@ -66,6 +67,7 @@ class Interaction(CrmAggregate):
         order_id: UUID | None,
     ) -> None:
         self.customer_id = customer_id
+        self.occurred_at = occurred_at
         self.channel = channel
         self.direction = direction
         self.department = department
@@ -81,7 +83,7 @@ class Interaction(CrmAggregate):
 
     @classmethod
     def record(cls, draft: InteractionDraft) -> Interaction:
-        return cls(customer_id=draft.customer_id, **_validated(
+        return cls(customer_id=draft.customer_id, occurred_at=now(), **_validated(
             channel=draft.channel, direction=draft.direction, department=draft.department,
             subject=draft.subject, summary=draft.summary, handled_by=draft.handled_by,
             duration_seconds=draft.duration_seconds,

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 from domain.customers import Customer
 from domain.interactions import Interaction
+from domain.orders import Purchase
 
 
 @dataclass(frozen=True)
@@ -42,6 +43,7 @@ PERSONAL_DATA: dict[type, PersonalFields] = {
     # service
     # marketing
     # orders
+    Purchase.Refunded: PersonalFields("customer_id", ("reason",)),
 }
 
 #: Event classes that carry no personal data at all.
@@ -49,4 +51,5 @@ NO_PERSONAL_DATA: frozenset[type] = frozenset({
     Customer.OwnerAssigned,
     Customer.TagsChanged,
     Customer.ExternalIdLinked,
+    Purchase.Recorded,
 })

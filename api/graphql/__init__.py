@@ -1,0 +1,1 @@
+"""The internal GraphQL schema: one module per feature, put together in `schema`."""

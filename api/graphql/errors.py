@@ -1,0 +1,82 @@
+"""How failures reach GraphQL clients: a message and `extensions.code`.
+
+BAD_USER_INPUT (with `extensions.field`), UNAUTHENTICATED, FORBIDDEN, NOT_FOUND,
+CONFLICT; anything unexpected is masked as INTERNAL so that no internals leak.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from graphql import GraphQLError
+from pydantic import ValidationError
+from strawberry.extensions import MaskErrors
+from strawberry.utils.str_converters import to_camel_case
+
+from domain.errors import DomainError, InvalidValueError
+
+logger = logging.getLogger("crmhub.graphql")
+
+
+def user_error(message: str, code: str, **extensions: Any) -> GraphQLError:
+    return GraphQLError(message, extensions={"code": code, **extensions})
+
+
+def from_domain(error: DomainError) -> GraphQLError:
+    if isinstance(error, InvalidValueError):
+        return user_error(error.message, error.code, field=error.field)
+    return user_error(error.message, error.code)
+
+
+def from_validation(error: ValidationError, prefix: str = "input") -> GraphQLError:
+    """One BAD_USER_INPUT error naming every offending field in camelCase."""
+    problems = []
+    for item in error.errors():
+        path = ".".join(to_camel_case(str(p)) if isinstance(p, str) else f"[{p}]"
+                        for p in (prefix, *item["loc"])).replace(".[", "[")
+        problems.append({"field": path, "message": item["msg"]})
+    summary = "; ".join(f"{p['field']}: {p['message']}" for p in problems)
+    return user_error(f"invalid input: {summary}", "BAD_USER_INPUT",
+                      field=problems[0]["field"], problems=problems)
+
+
+@contextmanager
+def graphql_errors() -> Iterator[None]:
+    """Translate the errors a resolver expects into GraphQL errors with codes."""
+    try:
+        yield
+    except DomainError as error:
+        raise from_domain(error) from None
+    except ValidationError as error:
+        raise from_validation(error) from None
+
+
+def _is_unexpected(error: GraphQLError) -> bool:
+    if error.original_error is None:
+        return False  # syntax and validation errors: the client's, shown as they are
+    return not (error.extensions or {}).get("code")
+
+
+class MaskInternalErrors(MaskErrors):
+    """Hide unexpected exceptions behind INTERNAL; keep our own coded errors."""
+
+    def __init__(self) -> None:
+        super().__init__(should_mask_error=_is_unexpected,
+                         error_message="internal error: the incident has been logged")
+
+    def anonymise_error(self, error: GraphQLError) -> GraphQLError:
+        logger.error("unexpected error in %s", error.path, exc_info=error.original_error)
+        masked = super().anonymise_error(error)
+        masked.extensions = {"code": "INTERNAL"}
+        return masked
+
+    def _process_errors(self, errors: list[GraphQLError]) -> list[GraphQLError]:
+        processed = super()._process_errors(errors)
+        for error in processed:
+            if not (error.extensions or {}).get("code"):
+                # Syntax errors, unknown fields, wrong argument types, limits exceeded.
+                error.extensions = {**(error.extensions or {}), "code": "BAD_USER_INPUT"}
+        return processed

@@ -1,0 +1,60 @@
+"""GraphQL types shared by every feature: enums from the domain's vocabularies, money,
+and the helpers that turn client input into validated values."""
+
+from __future__ import annotations
+
+import dataclasses
+from datetime import datetime
+from decimal import Decimal
+from typing import Any, TypeVar
+
+import strawberry
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from api.graphql.errors import from_validation
+from domain import values
+from domain.base import CrmAggregate
+
+Channel = strawberry.enum(values.Channel, description="Where a contact happened.")
+Direction = strawberry.enum(values.Direction)
+Department = strawberry.enum(values.Department)
+
+M = TypeVar("M", bound=BaseModel)
+
+
+class InputModel(BaseModel):
+    """Base of every mutation input: strict about unknown fields and whitespace."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+def validated(model: type[M], data: Any) -> M:
+    """Validate a Strawberry input against its pydantic model (errors name camelCase fields)."""
+    raw = dataclasses.asdict(data) if dataclasses.is_dataclass(data) else data
+    try:
+        return model.model_validate(raw)
+    except ValidationError as error:
+        raise from_validation(error) from None
+
+
+@strawberry.type(description="An amount of money: a decimal string and its ISO-4217 currency.")
+class Money:
+    amount: Decimal
+    currency: str
+
+
+@strawberry.interface(description="Something kept as a sequence of events in the log.")
+class Versioned:
+    id: strawberry.ID
+    version: int = strawberry.field(description="Pass as expectedVersion to detect lost updates.")
+    created_at: datetime
+    updated_at: datetime
+
+
+def versioned_fields(aggregate: CrmAggregate) -> dict[str, Any]:
+    return {
+        "id": strawberry.ID(str(aggregate.id)),
+        "version": aggregate.version,
+        "created_at": aggregate.created_on,
+        "updated_at": aggregate.modified_on,
+    }

@@ -1,0 +1,43 @@
+"""Who may do what: roles and the actions they are granted. One table, one place."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Action(StrEnum):
+    CUSTOMERS_READ = "customers:read"
+    CUSTOMERS_WRITE = "customers:write"
+    INTERACTIONS_WRITE = "interactions:write"
+    SALES_READ = "sales:read"
+    SALES_WRITE = "sales:write"
+    SERVICE_READ = "service:read"
+    SERVICE_WRITE = "service:write"
+    MARKETING_READ = "marketing:read"
+    MARKETING_WRITE = "marketing:write"
+    ORDERS_READ = "orders:read"
+    ORDERS_WRITE = "orders:write"
+
+
+_READ_ALL = frozenset({Action.CUSTOMERS_READ, Action.SALES_READ, Action.SERVICE_READ,
+                       Action.MARKETING_READ, Action.ORDERS_READ})
+
+#: Every internal role reads the customer and records its interactions with it;
+#: each department writes its own aggregates; analysts and auditors only read.
+ROLE_ACTIONS: dict[str, frozenset[Action]] = {
+    "admin": frozenset(Action),
+    "sales": frozenset({Action.CUSTOMERS_READ, Action.CUSTOMERS_WRITE,
+                        Action.INTERACTIONS_WRITE, Action.SALES_READ, Action.SALES_WRITE,
+                        Action.ORDERS_READ, Action.ORDERS_WRITE, Action.MARKETING_READ}),
+    "service": frozenset({Action.CUSTOMERS_READ, Action.CUSTOMERS_WRITE,
+                          Action.INTERACTIONS_WRITE, Action.SERVICE_READ, Action.SERVICE_WRITE,
+                          Action.ORDERS_READ, Action.ORDERS_WRITE}),
+    "marketing": frozenset({Action.CUSTOMERS_READ, Action.INTERACTIONS_WRITE,
+                            Action.MARKETING_READ, Action.MARKETING_WRITE, Action.ORDERS_READ}),
+    "analytics": _READ_ALL,
+    "auditor": _READ_ALL,
+}
+
+
+def allows(role: str, action: Action) -> bool:
+    return action in ROLE_ACTIONS.get(role, frozenset())

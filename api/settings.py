@@ -1,0 +1,57 @@
+"""Settings from the environment (prefix `CRMHUB_`), safe on a laptop, strict in production."""
+
+from __future__ import annotations
+
+from functools import cached_property
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class SettingsError(ValueError):
+    """A setting is missing or wrong; the message says which and how to fix it."""
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="CRMHUB_", extra="ignore")
+
+    #: `development` generates what is missing (signing key); `production` refuses to.
+    environment: Literal["development", "production"] = "development"
+    #: The store: `sqlite:///crmhub.db` (default, in the current directory) or
+    #: `postgresql://user@host:5432/dbname`.
+    database_url: str = "sqlite:///crmhub.db"
+    #: Where generated secrets live on a laptop (the signing key).
+    data_dir: Path = Path(".crmhub")
+    #: ES256 private key (PEM). Required in production; generated into data_dir otherwise.
+    signing_key: str | None = Field(default=None, repr=False)
+    token_issuer: str = "crmhub"
+    token_audience: str = "crmhub"
+    #: Default lifetime of issued tokens, in seconds.
+    token_ttl: int = Field(default=3600, gt=0, le=90 * 24 * 3600)
+    #: Connections per pool on PostgreSQL.
+    pool_size: int = Field(default=5, ge=1, le=100)
+    #: GraphQL limits, on every endpoint.
+    max_query_depth: int = Field(default=12, ge=2)
+    max_aliases: int = Field(default=30, ge=1)
+    max_tokens: int = Field(default=5000, ge=100)
+
+    @model_validator(mode="after")
+    def _production_needs_secrets(self) -> Settings:
+        if self.environment == "production":
+            if not self.signing_key:
+                raise SettingsError(
+                    "CRMHUB_SIGNING_KEY is required when CRMHUB_ENVIRONMENT=production "
+                    "(an ES256 private key in PEM; `crmhub token new-key` prints one)"
+                )
+            if self.database_url.startswith("sqlite"):
+                raise SettingsError(
+                    "CRMHUB_DATABASE_URL must name PostgreSQL in production "
+                    "(postgresql://user@host:5432/dbname)"
+                )
+        return self
+
+    @cached_property
+    def key_file(self) -> Path:
+        return self.data_dir / "signing-key.pem"
