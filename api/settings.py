@@ -26,8 +26,8 @@ class Settings(BaseSettings):
     data_dir: Path = Path(".crmhub")
     #: ES256 private key (PEM). Required in production; generated into data_dir otherwise.
     signing_key: str | None = Field(default=None, repr=False)
-    token_issuer: str = "crmhub"
-    token_audience: str = "crmhub"
+    token_issuer: str = "crmhub"  # noqa: S105 - an issuer name, not a secret
+    token_audience: str = "crmhub"  # noqa: S105
     #: Default lifetime of issued tokens, in seconds.
     token_ttl: int = Field(default=3600, gt=0, le=90 * 24 * 3600)
     #: Connections per pool on PostgreSQL.

@@ -66,7 +66,7 @@ class HubCore(Application[UUID]):
         """The current state of one aggregate of kind `cls`, or `NotFoundError`."""
         uid = parse_id(aggregate_id, cls.KIND)
         try:
-            aggregate = self.repository.get(uid)
+            aggregate: CrmAggregate = self.repository.get(uid)
         except AggregateNotFoundError:
             raise NotFoundError(cls.KIND, uid) from None
         if not isinstance(aggregate, cls):

@@ -8,7 +8,7 @@ from uuid import UUID
 
 from eventsourcing.domain import event
 
-from domain.base import CrmAggregate, clean_text, require
+from domain.base import CrmAggregate, clean_text, require, required_text
 from domain.errors import InvalidTransitionError, InvalidValueError
 from domain.values import Vocabulary
 
@@ -58,12 +58,19 @@ def parse_phones(values: list[str], field: str = "phones") -> list[str]:
     return list(dict.fromkeys(phones))
 
 
-def parse_address(value: dict[str, str | None] | None, field: str = "address") -> dict[str, str] | None:
+def parse_address(
+    value: dict[str, str | None] | None, field: str = "address"
+) -> dict[str, str] | None:
     if value is None:
         return None
     unknown = set(value) - set(ADDRESS_FIELDS)
-    require(not unknown, field, f"unknown parts {sorted(unknown)}; use {', '.join(ADDRESS_FIELDS)}")
-    address = {k: v for k, v in ((k, clean_text(value.get(k), f"{field}.{k}")) for k in ADDRESS_FIELDS) if v}
+    require(not unknown, field,
+            f"unknown parts {sorted(unknown)}; use {', '.join(ADDRESS_FIELDS)}")
+    address = {}
+    for part in ADDRESS_FIELDS:
+        text = clean_text(value.get(part), f"{field}.{part}")
+        if text:
+            address[part] = text
     country = address.get("country")
     if country is not None:
         address["country"] = country.upper()
@@ -131,15 +138,17 @@ class Customer(CrmAggregate):
                  external_ids: dict[str, str]) -> Customer:
         kind = CustomerKind.parse(kind, "kind")
         fields = parse_profile(profile)
-        full = {name: fields.get(name) for name in PROFILE_FIELDS}
+        full: dict[str, Any] = {name: fields.get(name) for name in PROFILE_FIELDS}
         full["emails"] = full["emails"] or []
         full["phones"] = full["phones"] or []
         if kind is CustomerKind.PERSON:
             require(bool(full["given_name"] or full["family_name"]), "familyName",
                     "a person needs a given or a family name")
         else:
-            require(bool(full["company_name"]), "companyName", "an organisation needs a company name")
-            require(organisation_id is None, "organisationId", "an organisation cannot belong to one")
+            require(bool(full["company_name"]), "companyName",
+                    "an organisation needs a company name")
+            require(organisation_id is None, "organisationId",
+                    "an organisation cannot belong to another")
         for system, external_id in external_ids.items():
             _check_external_id(system, external_id)
         return cls(
@@ -157,7 +166,8 @@ class Customer(CrmAggregate):
         if not changed:
             return
         if self.kind == CustomerKind.ORGANISATION and "company_name" in changed:
-            require(bool(changed["company_name"]), "companyName", "an organisation needs a company name")
+            require(bool(changed["company_name"]), "companyName",
+                    "an organisation needs a company name")
         if self.kind == CustomerKind.PERSON:
             given = changed.get("given_name", self.given_name)
             family = changed.get("family_name", self.family_name)
@@ -199,8 +209,7 @@ class Customer(CrmAggregate):
         self.stage = stage
 
     def assign_owner(self, owner: str) -> None:
-        owner_id = clean_text(owner, "owner")
-        require(bool(owner_id), "owner", "must name a principal")
+        owner_id = required_text(owner, "owner")
         if owner_id != self.owner:
             self._assign_owner(owner=owner_id)
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 from uuid import UUID
 
 from eventsourcing.domain import event
@@ -83,11 +84,12 @@ class Interaction(CrmAggregate):
 
     @classmethod
     def record(cls, draft: InteractionDraft) -> Interaction:
+        links: dict[str, Any] = {name: draft.links.get(name) for name in LINK_FIELDS}
         return cls(customer_id=draft.customer_id, occurred_at=now(), **_validated(
             channel=draft.channel, direction=draft.direction, department=draft.department,
             subject=draft.subject, summary=draft.summary, handled_by=draft.handled_by,
             duration_seconds=draft.duration_seconds,
-        ), **{name: draft.links.get(name) for name in LINK_FIELDS})
+        ), **links)
 
     def correct(self, *, reason: str, changes: dict[str, object]) -> None:
         unknown = set(changes) - set(CORRECTABLE_FIELDS)
@@ -96,7 +98,7 @@ class Interaction(CrmAggregate):
         require(bool(given), "changes", "a correction must change at least one field")
         current = {name: getattr(self, name) for name in CORRECTABLE_FIELDS}
         validated = _validated(**{**current, **given})
-        changed = {k: v for k, v in validated.items() if k in given and v != current[k]}
+        changed: dict[str, Any] = {k: v for k, v in validated.items() if k in given and v != current[k]}
         require(bool(changed), "changes", "the corrected values equal the recorded ones")
         self._correct(customer_id=self.customer_id,
                       reason=required_text(reason, "reason", max_length=500),
@@ -137,7 +139,7 @@ def _validated(
     summary: str | None,
     handled_by: str | None,
     duration_seconds: int | None,
-) -> dict[str, object]:
+) -> dict[str, Any]:
     if duration_seconds is not None:
         require(isinstance(duration_seconds, int) and 0 <= duration_seconds <= 86_400,
                 "durationSeconds", "must be between 0 and 86400")

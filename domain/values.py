@@ -19,7 +19,8 @@ class Vocabulary(StrEnum):
             return cls(value)
         except ValueError:
             allowed = ", ".join(member.value for member in cls)
-            raise InvalidValueError(field, f"unknown value {value!r} (allowed: {allowed})") from None
+            message = f"unknown value {value!r} (allowed: {allowed})"
+            raise InvalidValueError(field, message) from None
 
 
 E = TypeVar("E", bound=Vocabulary)
@@ -76,8 +77,10 @@ def parse_amount(
         raise InvalidValueError(field, f"{value!r} is not a decimal amount") from None
     if not amount.is_finite():
         raise InvalidValueError(field, "must be a finite amount")
-    if amount < 0 or (amount == 0 and not allow_zero):
-        raise InvalidValueError(field, "must be positive" if not allow_zero else "must not be negative")
+    if amount < 0:
+        raise InvalidValueError(field, "must not be negative")
+    if amount == 0 and not allow_zero:
+        raise InvalidValueError(field, "must be positive")
     if amount >= MAX_AMOUNT:
         raise InvalidValueError(field, "is implausibly large")
     exponent = amount.as_tuple().exponent

@@ -42,7 +42,7 @@ class CustomerCommands(HubCore):
             if organisation.kind != "organisation":
                 raise InvalidValueError("organisationId", f"{organisation.id} is a person")
         customer = Customer.register(
-            kind=kind, profile=profile, organisation_id=organisation and organisation.id,
+            kind=kind, profile=profile, organisation_id=organisation.id if organisation else None,
             stage=stage, owner=owner, tags=list(tags), external_ids=external_ids or {},
         )
         self.commit(customer)

@@ -107,8 +107,9 @@ def test_interactions_are_recorded_and_corrected_never_edited(gql, hub: Hub):
 def test_unknown_channel_is_refused_by_the_schema(gql, hub: Hub):
     customer = register(gql)
     before = hub.position()
-    error = gql.error("""mutation { recordInteraction(input: {customerId: "%s", channel: PIGEON,
-        direction: INBOUND, department: SALES, subject: "x"}) { id } }""" % customer["id"])
+    error = gql.error("""mutation ($id: ID!) { recordInteraction(input: {customerId: $id,
+        channel: PIGEON, direction: INBOUND, department: SALES, subject: "x"}) { id } }""",
+                      {"id": customer["id"]})
     assert error["extensions"]["code"] == "BAD_USER_INPUT"
     assert "PIGEON" in error["message"]
     assert hub.position() == before

@@ -1,0 +1,119 @@
+"""`crmhub`: serve the hub, load demo data, issue tokens."""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated
+
+import typer
+from pydantic import ValidationError
+from rich.console import Console
+
+from api.settings import Settings, SettingsError
+from api.tokens import ROLES, TokenService, new_key_pem
+from domain.errors import DomainError
+from domain.hub import Hub
+
+app = typer.Typer(help="crmhub: an event-sourced CRM hub.", no_args_is_help=True,
+                  pretty_exceptions_enable=False)
+token_app = typer.Typer(help="Bearer tokens for the GraphQL API.", no_args_is_help=True)
+app.add_typer(token_app, name="token")
+err = Console(stderr=True)
+
+_DURATION = re.compile(r"^(\d+)([smhd]?)$")
+_UNIT = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+def settings() -> Settings:
+    try:
+        return Settings()
+    except (ValidationError, SettingsError) as error:
+        err.print(f"[red]configuration error:[/red] {error}")
+        raise typer.Exit(2) from None
+
+
+def parse_duration(value: str) -> int:
+    match = _DURATION.match(value.strip())
+    if not match or int(match.group(1)) == 0:
+        raise typer.BadParameter("use a positive duration such as 90s, 15m, 8h or 30d")
+    return int(match.group(1)) * _UNIT[match.group(2)]
+
+
+def open_hub(config: Settings) -> Hub:
+    try:
+        return Hub.connect(config.database_url, pool_size=config.pool_size)
+    except DomainError as error:
+        err.print(f"[red]configuration error:[/red] {error}")
+        raise typer.Exit(2) from None
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(min=1, max=65535)] = 8000,
+    demo: Annotated[bool, typer.Option("--demo", help="Load demo data into an empty store first.")] = False,
+    customers: Annotated[int, typer.Option(min=1, help="Demo size, with --demo.")] = 1000,
+) -> None:
+    """Serve the GraphQL API (uvicorn)."""
+    import uvicorn
+
+    from api.app import create_app
+
+    config = settings()
+    hub = open_hub(config)
+    if demo:
+        if hub.position() == 0:
+            _load_demo(hub, customers=customers, seed=7)
+        else:
+            err.print("[yellow]the store is not empty: serving it without loading the demo[/yellow]")
+    admin = TokenService(config).issue(subject="demo-admin", role="admin", ttl=8 * 3600)
+    err.print(f"GraphiQL: http://{host}:{port}/graphql  (header: Authorization: Bearer <token>)")
+    err.print(f"an admin token for 8 hours:\n{admin}")
+    uvicorn.run(create_app(config, hub=hub), host=host, port=port, log_level="info")
+
+
+@app.command("demo")
+def demo_command(
+    customers: Annotated[int, typer.Option(min=1, help="How many customers to create.")] = 1000,
+    seed: Annotated[int, typer.Option(help="Same seed, same data set.")] = 7,
+) -> None:
+    """Load a realistic, deterministic demo data set (two years of history)."""
+    hub = open_hub(settings())
+    try:
+        _load_demo(hub, customers=customers, seed=seed)
+    finally:
+        hub.close()
+
+
+def _load_demo(hub: Hub, *, customers: int, seed: int) -> None:
+    from api.demo import load_demo
+
+    summary = load_demo(hub, customers=customers, seed=seed, console=err)
+    err.print(f"[green]demo loaded:[/green] {summary}")
+
+
+@token_app.command("issue")
+def issue_token(
+    role: Annotated[str, typer.Option(help=f"One of: {', '.join(ROLES)}.")],
+    subject: Annotated[str | None, typer.Option(help="Principal id (default: <role>-cli).")] = None,
+    ttl: Annotated[str, typer.Option(help="Lifetime, e.g. 15m, 8h, 30d.")] = "1h",
+) -> None:
+    """Print a signed bearer token for an internal role."""
+    if role not in ROLES:
+        raise typer.BadParameter(f"unknown role {role!r}; use one of {', '.join(ROLES)}",
+                                 param_hint="--role")
+    seconds = parse_duration(ttl)
+    config = settings()
+    if seconds > 90 * 86400:
+        raise typer.BadParameter("at most 90d", param_hint="--ttl")
+    typer.echo(TokenService(config).issue(subject=subject or f"{role}-cli", role=role, ttl=seconds))
+
+
+@token_app.command("new-key")
+def new_key() -> None:
+    """Print a new ES256 private key (PEM) for CRMHUB_SIGNING_KEY."""
+    typer.echo(new_key_pem(), nl=False)
+
+
+def main() -> None:
+    app()
