@@ -34,7 +34,7 @@ STAGE_TRANSITIONS: dict[LifecycleStage, frozenset[LifecycleStage]] = {
 }
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-_PHONE = re.compile(r"^\+?[0-9][0-9 ()./-]{4,22}[0-9]$")
+_PHONE = re.compile(r"^\+?[0-9(][0-9 ()./-]{4,22}[0-9]$")
 _TAG = re.compile(r"^[a-z0-9][a-z0-9_.:-]{0,39}$")
 _COUNTRY = re.compile(r"^[A-Z]{2}$")
 ADDRESS_FIELDS = ("street", "city", "postal_code", "region", "country")

@@ -1,0 +1,398 @@
+"""A realistic, deterministic demo data set, loaded through the hub's own commands.
+
+`load_demo(hub, customers=1000, seed=7)` writes two years of history ending today:
+organisations and their contacts, persons, interactions on every channel and in every
+department, leads (qualified, disqualified, converted), opportunities through the
+pipeline with quotes, service cases with SLAs, marketing campaigns with their
+responses, and purchases with refunds. The same seed gives the same data set; every
+record goes through the same rules as a client's command, backdated with `occurred_at`.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from uuid import UUID
+
+from faker import Faker
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+from domain.hub import Hub
+from domain.interactions import InteractionDraft
+from domain.quotes import QuoteLineDraft
+from domain.values import Channel, Department, Direction
+
+DAYS = 730
+CURRENCY = "EUR"
+STAFF = {
+    "sales": ["sam.sales", "ria.sales", "tom.sales", "ana.sales"],
+    "service": ["sid.service", "eve.service", "kai.service"],
+    "marketing": ["meg.marketing", "liu.marketing"],
+}
+#: sku, product name, category, unit price
+CATALOGUE = [
+    ("RT-100", "Home router", "network", "89.00"), ("RT-300", "Office router", "network", "249.00"),
+    ("SW-24", "24-port switch", "network", "399.00"), ("AP-6", "Wi-Fi 6 access point", "network", "179.00"),
+    ("NAS-2", "2-bay storage", "storage", "329.00"), ("NAS-8", "8-bay storage", "storage", "1490.00"),
+    ("SSD-1T", "1 TB SSD", "storage", "79.90"), ("CAM-HD", "Security camera", "security", "129.00"),
+    ("LIC-SEC", "Security suite (1 year)", "software", "59.00"),
+    ("LIC-BKP", "Cloud backup (1 year)", "software", "99.00"),
+    ("SUP-STD", "Standard support (1 year)", "services", "190.00"),
+    ("SUP-PRM", "Premium support (1 year)", "services", "590.00"),
+    ("INST", "On-site installation", "services", "240.00"),
+]
+OPPORTUNITY_NAMES = ["Network refresh", "Storage upgrade", "Security rollout", "Support renewal",
+                     "Branch office fit-out"]
+INDUSTRIES = ["retail", "logistics", "healthcare", "education", "manufacturing", "finance",
+              "hospitality", "public sector"]
+CASE_SUBJECTS = {
+    "incident": ["Device keeps rebooting", "No connection since update", "Storage volume degraded"],
+    "question": ["How to set up VPN", "Which plan fits us", "Firmware schedule"],
+    "complaint": ["Delivery arrived damaged", "Waited too long on the phone"],
+    "request": ["Add a second site", "Move installation date"],
+    "return": ["Return unopened router"],
+    "billing": ["Invoice shows wrong VAT", "Charged twice"],
+}
+INTERACTION_SUBJECTS = {
+    "sales": ["Discovery call", "Pricing discussion", "Demo follow-up", "Contract questions"],
+    "service": ["Support call", "Troubleshooting session", "Status update", "Satisfaction check"],
+    "marketing": ["Newsletter", "Webinar invitation", "Product launch announcement", "Survey"],
+    "partner": ["Reseller referral", "Distributor stock query"],
+}
+
+
+@dataclass
+class DemoSummary:
+    counts: dict[str, int] = field(default_factory=dict)
+    events: int = 0
+
+    def add(self, kind: str, number: int = 1) -> None:
+        self.counts[kind] = self.counts.get(kind, 0) + number
+
+    def __str__(self) -> str:
+        listed = ", ".join(f"{n:,} {kind}" for kind, n in self.counts.items())
+        return f"{self.events:,} events ({listed})"
+
+
+class DemoBuilder:
+    def __init__(self, hub: Hub, *, seed: int, customers: int) -> None:
+        self.hub = hub
+        self.random = random.Random(seed)
+        self.fake = Faker(["en_GB", "de_DE", "fr_FR", "nl_NL"])
+        self.fake.seed_instance(seed)
+        self.size = customers
+        self.end = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+        self.start = self.end - timedelta(days=DAYS)
+        self.summary = DemoSummary()
+        self.customers: list[tuple[UUID, datetime]] = []
+        self.buyers: list[tuple[UUID, datetime]] = []
+        self.campaigns: list[tuple[UUID, datetime]] = []
+
+    # -- time ------------------------------------------------------------------------
+
+    def moment(self, after: datetime, *, within_days: float = DAYS) -> datetime:
+        """A random time after `after`, never later than the end of the history."""
+        span = min((self.end - after).total_seconds(), within_days * 86400)
+        return after + timedelta(seconds=self.random.uniform(0, max(span, 1)))
+
+    def later(self, after: datetime, hours: float) -> datetime:
+        return min(after + timedelta(hours=self.random.expovariate(1 / hours)), self.end)
+
+    # -- steps -----------------------------------------------------------------------
+
+    def steps(self) -> list[tuple[str, int, Callable[[], Iterator[None]]]]:
+        n = self.size
+        return [
+            ("customers", n, self.register_customers),
+            ("campaigns", 12, self.run_campaigns),
+            ("leads", n // 2, self.work_leads),
+            ("opportunities", n // 3, self.work_opportunities),
+            ("cases", n * 4 // 5, self.work_cases),
+            ("purchases", len(self.customers) or n, self.record_purchases),
+            ("interactions", n, self.record_interactions),
+        ]
+
+    def register_customers(self) -> Iterator[None]:
+        organisations: list[UUID] = []
+        for index in range(self.size):
+            at = self.moment(self.start, within_days=DAYS * 0.75)
+            owner = self.random.choice(STAFF["sales"])
+            stage = self.random.choices(["lead", "prospect", "customer", "churned"], [2, 3, 8, 1])[0]
+            if index % 10 == 0:
+                company = self.fake.company()
+                customer_id = self.hub.register_customer(
+                    actor=owner, occurred_at=at, kind="organisation", owner=owner,
+                    stage="customer" if stage == "churned" else stage,
+                    profile={"company_name": company, "industry": self.random.choice(INDUSTRIES),
+                             "website": f"https://{self.fake.domain_name()}",
+                             "phones": [self.fake.phone_number()]},
+                    tags=self.random.sample(["enterprise", "smb", "key-account", "public"], k=1),
+                )
+                organisations.append(customer_id)
+            else:
+                employer = (self.random.choice(organisations)
+                            if organisations and self.random.random() < 0.3 else None)
+                customer_id = self.hub.register_customer(
+                    actor=owner, occurred_at=at, kind="person", owner=owner,
+                    organisation_id=employer, stage="customer" if stage == "churned" else stage,
+                    profile=self.person_profile(), tags=self.random.sample(
+                        ["newsletter", "vip", "b2c", "early-adopter", "price-sensitive"], k=2),
+                    external_ids={"webshop": f"WS-{100000 + index}"},
+                )
+                if stage == "churned":
+                    self.hub.change_customer_stage(
+                        actor=owner, customer_id=customer_id, stage="churned",
+                        occurred_at=self.moment(at), reason="no renewal")
+            self.customers.append((customer_id, at))
+            if stage in {"customer", "churned"}:
+                self.buyers.append((customer_id, at))
+            self.summary.add("customers")
+            yield
+
+    def person_profile(self) -> dict[str, object]:
+        given, family = self.fake.first_name(), self.fake.last_name()
+        return {
+            "given_name": given, "family_name": family, "job_title": self.fake.job()[:200],
+            "emails": [f"{given}.{family}.{self.random.randint(1, 999)}@{self.fake.free_email_domain()}"
+                       .lower().replace(" ", "")],
+            "phones": [self.fake.phone_number()],
+            "address": {"street": self.fake.street_address().replace("\n", ", "),
+                        "city": self.fake.city(), "postal_code": self.fake.postcode(),
+                        "country": self.random.choice(["GB", "DE", "FR", "NL"])},
+        }
+
+    def run_campaigns(self) -> Iterator[None]:
+        channels = ["email", "sms", "social", "web", "mail", "phone"]
+        for index in range(12):
+            starts = self.start + timedelta(days=60 * index + self.random.randint(0, 20))
+            if starts >= self.end:
+                break
+            ends = starts + timedelta(days=self.random.randint(14, 45))
+            actor = self.random.choice(STAFF["marketing"])
+            campaign_id = self.hub.create_campaign(
+                actor=actor, occurred_at=starts - timedelta(days=7),
+                name=f"{self.fake.catch_phrase()} ({starts:%b %Y})"[:120],
+                channel=channels[index % len(channels)],
+                budget=Decimal(self.random.randrange(2_000, 40_000, 500)), currency=CURRENCY,
+                starts_on=starts.date(), ends_on=ends.date(),
+            )
+            self.hub.launch_campaign(actor=actor, campaign_id=campaign_id, occurred_at=starts)
+            audience = [c for c, at in self.customers if at < starts]
+            audience = self.random.sample(audience, k=len(audience) * 3 // 10)
+            if audience:
+                self.hub.send_campaign_messages(actor=actor, campaign_id=campaign_id,
+                                                customer_ids=audience, occurred_at=starts)
+                self.summary.add("campaign messages", len(audience))
+            for customer_id in audience:
+                self.respond(actor, campaign_id, customer_id, starts)
+            if ends < self.end:
+                self.hub.complete_campaign(actor=actor, campaign_id=campaign_id, occurred_at=ends)
+            self.campaigns.append((campaign_id, starts))
+            self.summary.add("campaigns")
+            yield
+
+    def respond(self, actor: str, campaign_id: UUID, customer_id: UUID, sent: datetime) -> None:
+        funnel = [("delivered", 0.95), ("opened", 0.45), ("clicked", 0.35), ("converted", 0.15)]
+        at = sent
+        for response, chance in funnel:
+            if self.random.random() > chance:
+                break
+            at = self.later(at, 20)
+            value = Decimal(self.random.randrange(50, 900)) if response == "converted" else None
+            self.hub.record_campaign_response(actor=actor, campaign_id=campaign_id,
+                                              customer_id=customer_id, response=response,
+                                              value=value, occurred_at=at)
+        else:
+            return
+        if self.random.random() < 0.03:
+            self.hub.record_campaign_response(actor=actor, campaign_id=campaign_id,
+                                              customer_id=customer_id, response="unsubscribed",
+                                              occurred_at=self.later(at, 48))
+
+    def work_leads(self) -> Iterator[None]:
+        sources = ["web_form", "trade_show", "referral", "partner", "campaign", "cold_call",
+                   "social_media", "purchased_list"]
+        for _ in range(self.size // 2):
+            at = self.moment(self.start)
+            owner = self.random.choice(STAFF["sales"])
+            given, family = self.fake.first_name(), self.fake.last_name()
+            lead_id = self.hub.capture_lead(
+                actor=owner, occurred_at=at, source=self.random.choice(sources),
+                channel=self.random.choice(["web", "phone", "email", "direct", "social"]),
+                given_name=given, family_name=family, company_name=self.fake.company(),
+                email=f"{given}.{family}@{self.fake.free_email_domain()}".lower().replace(" ", ""),
+                owner=owner,
+            )
+            roll = self.random.random()
+            if roll < 0.25:
+                self.hub.disqualify_lead(actor=owner, lead_id=lead_id, reason="no budget",
+                                         occurred_at=self.later(at, 72))
+            elif roll < 0.75:
+                qualified = self.later(at, 72)
+                self.hub.qualify_lead(actor=owner, lead_id=lead_id, occurred_at=qualified)
+                if roll < 0.5:
+                    converted = self.later(qualified, 120)
+                    self.hub.convert_lead(
+                        actor=owner, lead_id=lead_id, occurred_at=converted,
+                        opportunity_name=f"First order {family}",
+                        amount=Decimal(self.random.randrange(200, 8_000, 50)), currency=CURRENCY,
+                        expected_close_date=(converted + timedelta(days=45)).date())
+                    self.summary.add("converted leads")
+            self.summary.add("leads")
+            yield
+
+    def work_opportunities(self) -> Iterator[None]:
+        stages = ["qualification", "proposal", "negotiation"]
+        for _ in range(self.size // 3):
+            customer_id, known = self.random.choice(self.customers)
+            at = self.moment(known)
+            owner = self.random.choice(STAFF["sales"])
+            opportunity_id = self.hub.open_opportunity(
+                actor=owner, occurred_at=at, customer_id=customer_id, owner=owner,
+                name=self.random.choice(OPPORTUNITY_NAMES),
+                amount=Decimal(self.random.randrange(500, 60_000, 100)), currency=CURRENCY,
+                expected_close_date=(at + timedelta(days=self.random.randint(20, 120))).date())
+            for stage in stages[: self.random.randint(0, 3)]:
+                at = self.later(at, 24 * 12)
+                self.hub.advance_opportunity(actor=owner, opportunity_id=opportunity_id,
+                                             stage=stage, occurred_at=at)
+                if stage == "proposal":
+                    self.quote(owner, opportunity_id, at)
+            if at < self.end - timedelta(days=60):
+                outcome = self.random.choices(["won", "lost"], [2, 3])[0]
+                self.hub.close_opportunity(
+                    actor=owner, opportunity_id=opportunity_id, outcome=outcome,
+                    occurred_at=self.later(at, 24 * 14),
+                    reason=None if outcome == "won" else self.random.choice(
+                        ["price", "competitor", "no decision", "timing"]))
+            self.summary.add("opportunities")
+            yield
+
+    def quote(self, owner: str, opportunity_id: UUID, at: datetime) -> None:
+        lines = [QuoteLineDraft(sku=sku, description=name, quantity=self.random.randint(1, 20),
+                                unit_price=price,
+                                discount_percent=self.random.choice([None, "5", "10"]))
+                 for sku, name, _, price in self.random.sample(CATALOGUE, k=self.random.randint(1, 4))]
+        quote_id = self.hub.issue_quote(actor=owner, opportunity_id=opportunity_id,
+                                        currency=CURRENCY, lines=lines, occurred_at=at,
+                                        valid_until=(at + timedelta(days=30)).date())
+        decided = self.later(at, 24 * 6)
+        roll = self.random.random()
+        if roll < 0.5:
+            self.hub.accept_quote(actor=owner, quote_id=quote_id, occurred_at=decided)
+        elif roll < 0.8:
+            self.hub.reject_quote(actor=owner, quote_id=quote_id, reason="too expensive",
+                                  occurred_at=decided)
+        self.summary.add("quotes")
+
+    def work_cases(self) -> Iterator[None]:
+        for _ in range(self.size * 4 // 5):
+            customer_id, known = self.random.choice(self.customers)
+            at = self.moment(known)
+            case_type = self.random.choices(list(CASE_SUBJECTS), [5, 4, 1, 2, 1, 2])[0]
+            opener = self.random.choice(STAFF["service"])
+            case_id = self.hub.open_case(
+                actor=opener, occurred_at=at, customer_id=customer_id, case_type=case_type,
+                channel=self.random.choice(["phone", "email", "web", "chat", "call_centre", "store"]),
+                priority=self.random.choices(["low", "normal", "high", "urgent"], [3, 6, 2, 1])[0],
+                subject=self.random.choice(CASE_SUBJECTS[case_type]),
+                description=self.fake.paragraph(nb_sentences=2))
+            at = self.later(at, 2)
+            self.hub.assign_case(actor=opener, case_id=case_id, occurred_at=at,
+                                 assignee=self.random.choice(STAFF["service"]))
+            if self.random.random() < 0.15:
+                at = self.later(at, 6)
+                self.hub.escalate_case(actor=opener, case_id=case_id, occurred_at=at,
+                                       reason="customer waiting too long")
+            if self.random.random() < 0.5:
+                at = self.later(at, 4)
+                self.hub.comment_case(actor=opener, case_id=case_id, occurred_at=at,
+                                      text=self.fake.sentence(), internal=self.random.random() < 0.5)
+            if at < self.end - timedelta(days=3) or self.random.random() < 0.5:
+                at = self.later(at, self.random.choice([3, 10, 30, 72]))
+                self.hub.resolve_case(actor=opener, case_id=case_id, occurred_at=at,
+                                      resolution=self.fake.sentence())
+                at = self.later(at, 24)
+                self.hub.close_case(actor=opener, case_id=case_id, occurred_at=at)
+                if self.random.random() < 0.05:
+                    self.hub.reopen_case(actor=opener, case_id=case_id, reason="problem is back",
+                                         occurred_at=self.later(at, 48))
+            self.summary.add("cases")
+            yield
+
+    def record_purchases(self) -> Iterator[None]:
+        for customer_id, known in self.buyers:
+            at = known
+            for _ in range(self.random.randint(1, 6)):
+                at = self.moment(at, within_days=150)
+                chosen = self.random.sample(CATALOGUE, k=self.random.randint(1, 3))
+                campaign = next((c for c, started in reversed(self.campaigns) if started < at), None)
+                purchase_id = self.hub.record_purchase(
+                    actor=self.random.choice(STAFF["sales"]), occurred_at=at,
+                    customer_id=customer_id,
+                    channel=self.random.choice(["web", "store", "phone", "partner"]),
+                    campaign_id=campaign if self.random.random() < 0.2 else None,
+                    lines=[{"sku": sku, "product_name": name, "category": category,
+                            "quantity": self.random.randint(1, 3), "unit_price": price,
+                            "currency": CURRENCY} for sku, name, category, price in chosen])
+                self.summary.add("purchases")
+                if self.random.random() < 0.05:
+                    self.hub.refund_purchase(
+                        actor=self.random.choice(STAFF["service"]), purchase_id=purchase_id,
+                        lines=[{"sku": chosen[0][0], "quantity": 1}], reason="returned",
+                        occurred_at=self.later(at, 24 * 5))
+                    self.summary.add("refunds")
+            yield
+        for _ in range(len(self.customers) - len(self.buyers)):
+            yield
+
+    def record_interactions(self) -> Iterator[None]:
+        channels = list(Channel)
+        for customer_id, known in self.customers:
+            drafts = []
+            for _ in range(self.random.randint(4, 24)):
+                department = self.random.choices(list(Department), [4, 4, 3, 1])[0]
+                channel = (Channel.PARTNER if department is Department.PARTNER
+                           else self.random.choice(channels))
+                drafts.append(InteractionDraft(
+                    customer_id=customer_id, channel=channel.value,
+                    direction=self.random.choice(list(Direction)).value,
+                    department=department.value,
+                    subject=self.random.choice(INTERACTION_SUBJECTS[department.value]),
+                    summary=self.fake.sentence(nb_words=12),
+                    handled_by=self.random.choice(STAFF.get(department.value, STAFF["sales"])),
+                    occurred_at=self.moment(known),
+                    duration_seconds=self.random.randint(30, 1800)
+                    if channel in {Channel.PHONE, Channel.CALL_CENTRE, Channel.IVR} else None,
+                ))
+            self.hub.record_interactions(actor="demo-import", drafts=drafts)
+            self.summary.add("interactions", len(drafts))
+            yield
+
+
+def load_demo(hub: Hub, *, customers: int = 1000, seed: int = 7,
+              console: Console | None = None) -> DemoSummary:
+    """Load the demo data set into `hub`, showing progress on `console`."""
+    builder = DemoBuilder(hub, seed=seed, customers=customers)
+    start = hub.position()
+    columns = (TextColumn("{task.description:<14}"), BarColumn(), MofNCompleteColumn(),
+               TextColumn("{task.fields[rate]}"), TimeRemainingColumn())
+    with Progress(*columns, console=console or Console(stderr=True),
+                  disable=console is None) as progress:
+        for name, total, step in builder.steps():
+            task = progress.add_task(name, total=total, rate="")
+            first = hub.position()
+            elapsed_start = progress.get_time()
+            for done, _ in enumerate(step(), start=1):
+                rate = None
+                if done % 50 == 0:
+                    elapsed = max(progress.get_time() - elapsed_start, 1e-6)
+                    rate = f"{(hub.position() - first) / elapsed:,.0f} events/s"
+                progress.update(task, advance=1, **({"rate": rate} if rate else {}))
+            progress.update(task, completed=total)
+    builder.summary.events = hub.position() - start
+    return builder.summary
