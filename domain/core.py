@@ -15,6 +15,7 @@ from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.persistence import IntegrityError, JSONTranscoder, Transcoding
 
 from domain.base import CrmAggregate, acting
+from domain.customers import Customer
 from domain.errors import ConcurrencyError, InvalidValueError, NotFoundError
 
 A = TypeVar("A", bound=CrmAggregate)
@@ -84,6 +85,18 @@ class HubCore(Application[UUID]):
         except NotFoundError:
             return False
         return True
+
+    def require_customer(self, customer_id: UUID | str, field: str) -> UUID:
+        """The id of an existing customer, or `NotFoundError`. Known ids are cached:
+        customers are never deleted (erasure keeps the aggregate), so a hit stays true."""
+        uid = parse_id(customer_id, field)
+        known: set[UUID] = self.__dict__.setdefault("_known_customers", set())
+        if uid not in known:
+            self.load(Customer, uid)
+            if len(known) > 100_000:
+                known.clear()
+            known.add(uid)
+        return uid
 
     def commit(self, *aggregates: CrmAggregate) -> int:
         """Save the aggregates' new events atomically; return the log position reached."""

@@ -26,6 +26,8 @@ class Hub(CustomerCommands, SalesCommands, ServiceCommands, MarketingCommands, O
     """Every command of the CRM. Create one per process with `Hub.connect(url)`."""
 
     name = "crmhub"
+    #: Largest page a reader of the notification log may ask for.
+    log_section_size = 1000
     # Long-lived aggregates get a snapshot every N events, so loading stays cheap.
     snapshotting_intervals = {Customer: 50, Opportunity: 50, Case: 50, Campaign: 200}
     interaction_links = {

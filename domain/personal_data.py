@@ -17,7 +17,10 @@ from dataclasses import dataclass
 
 from domain.customers import Customer
 from domain.interactions import Interaction
+from domain.marketing import Campaign, CampaignMessage
 from domain.orders import Purchase
+from domain.sales import Lead, Opportunity, Quote
+from domain.service import Case
 
 
 @dataclass(frozen=True)
@@ -40,7 +43,21 @@ PERSONAL_DATA: dict[type, PersonalFields] = {
     Interaction.Recorded: PersonalFields("customer_id", ("subject", "summary")),
     Interaction.Corrected: PersonalFields("customer_id", ("reason", "subject", "summary")),
     # sales
+    Lead.Captured: PersonalFields("originator_id", (
+        "given_name", "family_name", "job_title", "email", "phone", "company_name", "notes")),
+    Lead.Qualified: PersonalFields("originator_id", ("reason",)),
+    Lead.Disqualified: PersonalFields("originator_id", ("reason",)),
+    Opportunity.Opened: PersonalFields("customer_id", ("name",)),
+    Opportunity.Updated: PersonalFields("customer_id", ("name",)),
+    Opportunity.Closed: PersonalFields("customer_id", ("reason",)),
+    Quote.Rejected: PersonalFields("customer_id", ("reason",)),
     # service
+    Case.Opened: PersonalFields("customer_id", ("subject", "description")),
+    Case.Escalated: PersonalFields("customer_id", ("reason",)),
+    Case.Commented: PersonalFields("customer_id", ("text",)),
+    Case.PriorityChanged: PersonalFields("customer_id", ("reason",)),
+    Case.Resolved: PersonalFields("customer_id", ("resolution",)),
+    Case.Reopened: PersonalFields("customer_id", ("reason",)),
     # marketing
     # orders
     Purchase.Refunded: PersonalFields("customer_id", ("reason",)),
@@ -51,5 +68,19 @@ NO_PERSONAL_DATA: frozenset[type] = frozenset({
     Customer.OwnerAssigned,
     Customer.TagsChanged,
     Customer.ExternalIdLinked,
+    Case.Assigned,
+    Case.Closed,
+    # Campaign fields describe the campaign; messages and responses carry ids only.
+    Campaign.Created,
+    Campaign.Launched,
+    Campaign.Completed,
+    Campaign.Cancelled,
+    CampaignMessage.Sent,
+    CampaignMessage.ResponseRecorded,
+    Lead.Converted,
+    Opportunity.StageChanged,
+    Quote.Issued,
+    Quote.Accepted,
+    Quote.Expired,
     Purchase.Recorded,
 })

@@ -1,17 +1,24 @@
-"""Placeholder: being written."""
+"""Sales force automation: leads, opportunities through the pipeline, and quotes.
+
+The aggregates live in `domain.leads`, `domain.opportunities` and `domain.quotes`;
+this module gathers them under the name the hub and the other packages use.
+"""
 
 from __future__ import annotations
 
-from domain.base import CrmAggregate
+from domain.leads import Lead, LeadSource, LeadStatus
+from domain.opportunities import OPEN_STAGES, STAGE_PROBABILITY, Opportunity, OpportunityStage
+from domain.quotes import Quote, QuoteLineDraft, QuoteStatus
 
-
-class Lead(CrmAggregate):
-    KIND = "lead"
-
-
-class Opportunity(CrmAggregate):
-    KIND = "opportunity"
-
-
-class Quote(CrmAggregate):
-    KIND = "quote"
+__all__ = [
+    "OPEN_STAGES",
+    "STAGE_PROBABILITY",
+    "Lead",
+    "LeadSource",
+    "LeadStatus",
+    "Opportunity",
+    "OpportunityStage",
+    "Quote",
+    "QuoteLineDraft",
+    "QuoteStatus",
+]

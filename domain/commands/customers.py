@@ -8,7 +8,7 @@ from typing import Any, ClassVar
 from uuid import UUID
 
 from domain.base import CrmAggregate, acting
-from domain.core import HubCore, command, parse_id
+from domain.core import HubCore, command
 from domain.customers import Customer
 from domain.errors import InvalidValueError, NotFoundError
 from domain.interactions import Interaction, InteractionDraft
@@ -167,18 +167,6 @@ class CustomerCommands(HubCore):
                     raise NotFoundError(error.kind, f"{error.id} ({where.rstrip('.')})") from None
                 raise
         return interactions
-
-    def require_customer(self, customer_id: UUID | str, field: str) -> UUID:
-        """The id of an existing customer, or `NotFoundError`. Known ids are cached:
-        customers are never deleted (erasure keeps the aggregate), so a hit stays true."""
-        uid = parse_id(customer_id, field)
-        known = self.__dict__.setdefault("_known_customers", set())
-        if uid not in known:
-            self.load(Customer, uid)
-            if len(known) > 100_000:
-                known.clear()
-            known.add(uid)
-        return uid
 
     def require_link(self, link_field: str, aggregate_id: UUID) -> None:
         """Links from interactions name an existing case, opportunity, campaign or order."""

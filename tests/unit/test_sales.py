@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 from uuid import UUID, uuid4
@@ -67,8 +67,10 @@ def a_customer(hub: Hub) -> UUID:
 
 
 def an_opportunity(hub: Hub, **details: Any) -> UUID:
+    if "customer_id" not in details:
+        details["customer_id"] = a_customer(hub)
     return hub.open_opportunity(**{
-        "actor": ACTOR, "customer_id": a_customer(hub), "name": "Globex fleet renewal",
+        "actor": ACTOR, "name": "Globex fleet renewal",
         "amount": "12000.00", "currency": "EUR", "expected_close_date": NEXT_MONTH, **details,
     })
 
@@ -118,6 +120,22 @@ def test_a_lead_with_bad_details_is_refused(hub: Hub, details: dict[str, Any], f
     with records_nothing(hub), pytest.raises(InvalidValueError) as error:
         a_lead(hub, **details)
     assert error.value.field == field
+
+
+def test_a_campaign_is_credited_on_its_leads_and_their_opportunities(hub: Hub) -> None:
+    campaign_id = hub.create_campaign(actor=ACTOR, name="Spring webinar", channel="email",
+                                      budget="500", currency="EUR", starts_on=TODAY,
+                                      ends_on=NEXT_MONTH)
+    lead_id = a_lead(hub, source="campaign", channel="web", campaign_id=str(campaign_id))
+    hub.qualify_lead(actor=ACTOR, lead_id=lead_id)
+
+    created = hub.convert_lead(actor=ACTOR, lead_id=lead_id, opportunity_name="Webinar deal",
+                               amount="800", currency="EUR", expected_close_date=NEXT_MONTH)
+
+    assert hub.load(Lead, lead_id).campaign_id == campaign_id
+    assert hub.load(Opportunity, created.opportunity_id).campaign_id == campaign_id
+    direct = an_opportunity(hub, campaign_id=campaign_id)
+    assert hub.load(Opportunity, direct).campaign_id == campaign_id
 
 
 def test_a_lead_from_an_unknown_campaign_is_refused(hub: Hub) -> None:
@@ -341,6 +359,20 @@ def test_details_of_an_open_opportunity_are_updated(hub: Hub) -> None:
     assert error.value.field == "expectedCloseDate"
 
 
+def test_an_overdue_opportunity_is_updated_with_its_close_date_sent_back_unchanged(
+    hub: Hub,
+) -> None:
+    overdue = TODAY - timedelta(days=3)
+    opportunity_id = an_opportunity(hub, expected_close_date=overdue,
+                                    occurred_at=datetime.now(UTC) - timedelta(days=10))
+
+    hub.update_opportunity(actor=ACTOR, opportunity_id=opportunity_id, amount="9000",
+                           expected_close_date=overdue)
+
+    opportunity = hub.load(Opportunity, opportunity_id)
+    assert (opportunity.amount, opportunity.expected_close_date) == (Decimal("9000.00"), overdue)
+
+
 def test_a_won_opportunity_is_closed_for_good(hub: Hub) -> None:
     opportunity_id = an_opportunity(hub, stage="negotiation")
     before = hub.position()
@@ -558,7 +590,8 @@ def test_every_sales_event_declares_its_personal_data_and_names_its_subject(hub:
         if type(recorded) in NO_PERSONAL_DATA:
             continue
         personal = PERSONAL_DATA[type(recorded)]
-        subject = getattr(recorded, personal.subject)
-        assert subject in (lead_id, converted.customer_id) or isinstance(recorded, Lead.Event)
+        subject = recorded.originator_id if isinstance(recorded, Lead.Event) else (
+            converted.customer_id)
+        assert getattr(recorded, personal.subject) == subject
         for name in personal.fields:
             assert hasattr(recorded, name), f"{type(recorded).__qualname__} has no {name}"
