@@ -4,9 +4,10 @@ Every event records the acting principal (`actor`) and the business time it refe
 (`occurred_at`). Both are taken from the command context that the hub opens around each
 command (`acting`), so aggregate methods stay free of the same two arguments.
 
-`occurred_at` is when the thing happened in the world. It equals the event's recording
-`timestamp` unless the command says otherwise: a call system that delivers a call late,
-or an import of history from another CRM. The recording timestamp itself always comes
+`occurred_at` is when the thing happened in the world. It is the moment the command
+started (a hair before the event's recording `timestamp`) unless the command says
+otherwise: a call system that delivers a call late, or an import of history from
+another CRM. The recording timestamp itself always comes
 from the library and never lies about when the event entered the log.
 """
 
@@ -40,8 +41,9 @@ def acting(actor: str, occurred_at: datetime | None = None) -> Iterator[CommandC
     """Open the context in which a command's events are raised."""
     if not isinstance(actor, str) or not actor.strip():
         raise InvalidValueError("actor", "every command needs the acting principal")
-    if occurred_at is not None:
-        occurred_at = _checked_time(occurred_at)
+    # One business time for the whole command, so that every event it raises (and every
+    # due time it computes from `now()`) agrees on when it happened.
+    occurred_at = _checked_time(occurred_at) if occurred_at else datetime.now(UTC)
     token = _context.set(CommandContext(actor=actor.strip(), occurred_at=occurred_at))
     try:
         yield _context.get()  # type: ignore[misc]

@@ -17,6 +17,7 @@ from api.graphql.types import (
     Direction,
     InputModel,
     Versioned,
+    input_type,
     validated,
     versioned_fields,
 )
@@ -198,25 +199,19 @@ class CorrectionModel(InputModel):
     duration_seconds: int | None = Field(default=None, ge=0, le=86_400)
 
 
-def _input(model_cls: type[InputModel], name: str, **overrides: object) -> type:
-    return strawberry.experimental.pydantic.input(model=model_cls, all_fields=True, name=name)(
-        type(name, (), {"__annotations__": dict(overrides)})
-    )
-
-
-AddressInput = _input(AddressModel, "AddressInput")
-RegisterCustomerInput = _input(RegisterCustomerModel, "RegisterCustomerInput",
-                               organisation_id=strawberry.ID | None)
-UpdateCustomerProfileInput = _input(UpdateProfileModel, "UpdateCustomerProfileInput",
-                                    id=strawberry.ID)
-ChangeCustomerStageInput = _input(StageModel, "ChangeCustomerStageInput", id=strawberry.ID)
-RecordInteractionInput = _input(
+AddressInput = input_type(AddressModel, "AddressInput")
+RegisterCustomerInput = input_type(RegisterCustomerModel, "RegisterCustomerInput",
+                                   organisation_id=strawberry.ID | None)
+UpdateCustomerProfileInput = input_type(UpdateProfileModel, "UpdateCustomerProfileInput",
+                                        id=strawberry.ID)
+ChangeCustomerStageInput = input_type(StageModel, "ChangeCustomerStageInput", id=strawberry.ID)
+RecordInteractionInput = input_type(
     InteractionModel, "RecordInteractionInput", customer_id=strawberry.ID,
     case_id=strawberry.ID | None, opportunity_id=strawberry.ID | None,
     campaign_id=strawberry.ID | None, order_id=strawberry.ID | None,
 )
-RecordInteractionsInput = _input(InteractionBatchModel, "RecordInteractionsInput")
-CorrectInteractionInput = _input(CorrectionModel, "CorrectInteractionInput", id=strawberry.ID)
+RecordInteractionsInput = input_type(InteractionBatchModel, "RecordInteractionsInput")
+CorrectInteractionInput = input_type(CorrectionModel, "CorrectInteractionInput", id=strawberry.ID)
 
 
 @strawberry.type

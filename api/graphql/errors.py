@@ -31,12 +31,13 @@ def from_domain(error: DomainError) -> GraphQLError:
     return user_error(error.message, error.code)
 
 
-def from_validation(error: ValidationError, prefix: str = "input") -> GraphQLError:
-    """One BAD_USER_INPUT error naming every offending field in camelCase."""
+def from_validation(error: ValidationError) -> GraphQLError:
+    """One BAD_USER_INPUT error naming every offending field in camelCase, relative to
+    the input object (`givenName`, `interactions[1].subject`), as domain errors do."""
     problems = []
     for item in error.errors():
-        path = ".".join(to_camel_case(str(p)) if isinstance(p, str) else f"[{p}]"
-                        for p in (prefix, *item["loc"])).replace(".[", "[")
+        path = ".".join(to_camel_case(p) if isinstance(p, str) else f"[{p}]"
+                        for p in item["loc"]).replace(".[", "[")
         problems.append({"field": path, "message": item["msg"]})
     summary = "; ".join(f"{p['field']}: {p['message']}" for p in problems)
     return user_error(f"invalid input: {summary}", "BAD_USER_INPUT",
@@ -55,8 +56,12 @@ def graphql_errors() -> Iterator[None]:
 
 
 def _is_unexpected(error: GraphQLError) -> bool:
-    if error.original_error is None:
-        return False  # syntax and validation errors: the client's, shown as they are
+    if error.original_error is None or error.path is None:
+        # Syntax, validation and variable errors happen before any resolver runs:
+        # they are the client's, shown as they are.
+        return False
+    if isinstance(error.original_error, GraphQLError):
+        return False
     return not (error.extensions or {}).get("code")
 
 

@@ -15,10 +15,15 @@ from strawberry.tools import merge_types
 
 from api.graphql.customers import CustomerMutation, CustomerQuery
 from api.graphql.errors import MaskInternalErrors
+from api.graphql.marketing import MarketingMutation, MarketingQuery
+from api.graphql.orders import OrderMutation, OrderQuery
+from api.graphql.sales import SalesMutation, SalesQuery
+from api.graphql.service import ServiceMutation, ServiceQuery
 from api.settings import Settings
 
-Query = merge_types("Query", (CustomerQuery,))
-Mutation = merge_types("Mutation", (CustomerMutation,))
+Query = merge_types("Query", (CustomerQuery, SalesQuery, MarketingQuery, ServiceQuery, OrderQuery))
+Mutation = merge_types("Mutation", (CustomerMutation, SalesMutation, MarketingMutation, ServiceMutation,
+                                   OrderMutation))
 
 
 def build_schema(settings: Settings) -> strawberry.Schema:

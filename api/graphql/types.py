@@ -37,6 +37,17 @@ def validated(model: type[M], data: Any) -> M:
         raise from_validation(error) from None
 
 
+def input_type(model: type[InputModel], name: str, **overrides: object) -> type:
+    """The Strawberry input type generated from a pydantic input model.
+
+    `overrides` replace a field's GraphQL type, e.g. `customer_id=strawberry.ID` for a
+    field the model validates as a UUID.
+    """
+    return strawberry.experimental.pydantic.input(model=model, all_fields=True, name=name)(
+        type(name, (), {"__annotations__": dict(overrides)})
+    )
+
+
 @strawberry.type(description="An amount of money: a decimal string and its ISO-4217 currency.")
 class Money:
     amount: Decimal
