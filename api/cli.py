@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -90,6 +91,20 @@ def _load_demo(hub: Hub, *, customers: int, seed: int) -> None:
 
     summary = load_demo(hub, customers=customers, seed=seed, console=err)
     err.print(f"[green]demo loaded:[/green] {summary}")
+
+
+@app.command()
+def schema(
+    output: Annotated[Path | None, typer.Option(help="Write here instead of standard output.")] = None,
+) -> None:
+    """Print the GraphQL schema (SDL); `schema.graphql` in the repository is its output."""
+    from api.graphql.schema import build_schema
+
+    sdl = build_schema(Settings()).as_str() + "\n"
+    if output is None:
+        typer.echo(sdl, nl=False)
+    else:
+        output.write_text(sdl)
 
 
 @token_app.command("issue")

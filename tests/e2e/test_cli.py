@@ -21,6 +21,14 @@ def env(database_url: str, tmp_path: Path) -> dict[str, str]:
     return {"CRMHUB_DATABASE_URL": database_url, "CRMHUB_DATA_DIR": str(tmp_path / "data")}
 
 
+def test_the_committed_schema_is_the_current_one():
+    """A schema change shows in review: regenerate with `crmhub schema --output schema.graphql`."""
+    result = runner.invoke(app, ["schema"])
+    assert result.exit_code == 0, result.output
+    committed = Path(__file__).parents[2] / "schema.graphql"
+    assert result.stdout == committed.read_text(), "run: crmhub schema --output schema.graphql"
+
+
 def test_token_issue_prints_a_token_the_api_accepts(env, tmp_path):
     result = runner.invoke(app, ["token", "issue", "--role", "sales", "--subject", "sam",
                                  "--ttl", "15m"], env=env)
