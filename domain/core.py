@@ -11,8 +11,9 @@ from datetime import date
 from typing import Any, ParamSpec, TypeVar, cast
 from uuid import UUID
 
-from eventsourcing.application import AggregateNotFoundError, Application
-from eventsourcing.persistence import IntegrityError, JSONTranscoder, Transcoding
+from eventsourcing.application import AggregateNotFoundError, Application, ProcessingEvent
+from eventsourcing.domain import DomainEventProtocol, MutableOrImmutableAggregate
+from eventsourcing.persistence import IntegrityError, JSONTranscoder, Recording, Transcoding
 
 from domain.base import CrmAggregate, acting
 from domain.customers import Customer
@@ -97,6 +98,29 @@ class HubCore(Application[UUID]):
                 known.clear()
             known.add(uid)
         return uid
+
+    def save(
+        self,
+        *objs: MutableOrImmutableAggregate[UUID] | DomainEventProtocol[UUID] | None,
+        **kwargs: Any,
+    ) -> list[Recording[UUID]]:
+        """The library's `save`, without the cost of its `ProcessingEvent.collect_events`:
+        that tests every object against two runtime-checkable protocols, about 30 µs per
+        aggregate on Python 3.11, a fifth of the Python time of a batch of interactions.
+        Ours are plain `CrmAggregate`s, so a class check does; anything else (an event,
+        None) still goes the library's way."""
+        aggregates = [obj for obj in objs if isinstance(obj, CrmAggregate)]
+        if len(aggregates) != len(objs):
+            return super().save(*objs, **kwargs)
+        processing = ProcessingEvent[UUID]()
+        for aggregate in aggregates:
+            processing.events.extend(aggregate.collect_events())
+            processing.aggregates[aggregate.id] = aggregate
+        processing.saved_kwargs.update(kwargs)
+        recordings = self._record(processing)
+        self._take_snapshots(processing)
+        self._notify(recordings)
+        return recordings
 
     def commit(self, *aggregates: CrmAggregate) -> int:
         """Save the aggregates' new events atomically; return the log position reached."""

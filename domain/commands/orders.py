@@ -9,6 +9,7 @@ from typing import Any
 from uuid import UUID
 
 from domain.core import HubCore, command, parse_id
+from domain.customers import Customer
 from domain.errors import InvalidValueError
 from domain.marketing import Campaign
 from domain.orders import Purchase
@@ -33,15 +34,20 @@ class OrderCommands(HubCore):
 
         Each line is `{sku, product_name, category?, quantity, unit_price, currency}`.
         The opportunity and the campaign, when given, are what the revenue is attributed
-        to. An external order number already recorded for this customer on this channel
-        is refused, so a repeated import does not count the purchase twice.
+        to; the opportunity must be the customer's own or their organisation's. An
+        external order number already recorded for this customer on this channel is
+        refused, so a repeated import does not count the purchase twice.
         """
+        customer = self.require_customer(customer_id, "customerId")
+        campaign = None
+        if campaign_id is not None:
+            campaign = self.load(Campaign, parse_id(campaign_id, "campaignId")).id
         purchase = Purchase.record(
-            customer_id=self.require_customer(customer_id, "customerId"),
+            customer_id=customer,
             channel=channel,
             lines=lines,
-            opportunity_id=self._attributed(Opportunity, opportunity_id, "opportunityId"),
-            campaign_id=self._attributed(Campaign, campaign_id, "campaignId"),
+            opportunity_id=self._attributed_opportunity(customer, opportunity_id),
+            campaign_id=campaign,
             external_order_number=external_order_number,
         )
         if purchase.external_order_number and self.exists(Purchase, purchase.id):
@@ -70,10 +76,19 @@ class OrderCommands(HubCore):
         purchase.refund(lines=lines, amount=amount, reason=reason)
         return self.commit(purchase)
 
-    def _attributed(
-        self, cls: type[Opportunity] | type[Campaign], aggregate_id: UUID | str | None, field: str
+    def _attributed_opportunity(
+        self, customer_id: UUID, opportunity_id: UUID | str | None
     ) -> UUID | None:
-        """The id of the existing opportunity or campaign a purchase is attributed to."""
-        if aggregate_id is None:
+        """The id of the opportunity a purchase's revenue goes to: one of the buyer's own,
+        or of the organisation the buyer belongs to (a contact buying for their company)."""
+        if opportunity_id is None:
             return None
-        return self.load(cls, parse_id(aggregate_id, field)).id
+        opportunity = self.load(Opportunity, parse_id(opportunity_id, "opportunityId"))
+        if opportunity.customer_id != customer_id:
+            buyer = self.load(Customer, customer_id)
+            if opportunity.customer_id != buyer.organisation_id:
+                raise InvalidValueError(
+                    "opportunityId",
+                    f"opportunity {opportunity.id} is with another customer, not {customer_id}",
+                )
+        return opportunity.id

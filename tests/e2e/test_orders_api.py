@@ -29,15 +29,6 @@ TEA = {"sku": "TEA-1", "productName": "Green tea", "category": "tea", "quantity"
 MUG = {"sku": "MUG-7", "productName": "Mug", "quantity": 3, "unitPrice": "10", "currency": "EUR"}
 
 
-def input_field(path: str) -> str:
-    """How a schema-level (pydantic) error names an input field in `extensions.field`.
-
-    Domain errors name the field bare (`lines[0].quantity`); this is the one place to
-    change if input-validation errors drop the `input.` prefix to match them.
-    """
-    return path
-
-
 def eur(amount: str) -> dict[str, str]:
     return {"amount": amount, "currency": "EUR"}
 
@@ -132,12 +123,12 @@ def test_a_purchase_imported_from_history_keeps_when_it_happened(gql, hub: Hub, 
 
 
 @pytest.mark.parametrize(("changes", "field"), [
-    ({"lines": []}, input_field("lines")),
-    ({"lines": [{**TEA, "sku": ""}]}, input_field("lines[0].sku")),
-    ({"lines": [{**TEA, "productName": "x" * 201}]}, input_field("lines[0].productName")),
-    ({"customerId": "banana"}, input_field("customerId")),
-    ({"campaignId": "spring"}, input_field("campaignId")),
-    ({"externalOrderNumber": "x" * 65}, input_field("externalOrderNumber")),
+    ({"lines": []}, "lines"),
+    ({"lines": [{**TEA, "sku": ""}]}, "lines[0].sku"),
+    ({"lines": [{**TEA, "productName": "x" * 201}]}, "lines[0].productName"),
+    ({"customerId": "banana"}, "customerId"),
+    ({"campaignId": "spring"}, "campaignId"),
+    ({"externalOrderNumber": "x" * 65}, "externalOrderNumber"),
     ({"lines": [{**TEA, "quantity": 0}]}, "lines[0].quantity"),
     ({"lines": [{**TEA, "unitPrice": "4.505"}]}, "lines[0].unitPrice"),
     ({"lines": [{**TEA, "unitPrice": "-1"}]}, "lines[0].unitPrice"),
@@ -221,14 +212,14 @@ def test_refunds_of_units_and_of_money_add_up(gql, purchase):
     ({"lines": [{"sku": "MUG-7", "quantity": 4}]}, "BAD_USER_INPUT", "lines[0].quantity"),
     ({"lines": [{"sku": "TEA-1", "quantity": 0}]}, "BAD_USER_INPUT", "lines[0].quantity"),
     ({"lines": [{"sku": "CAKE", "quantity": 1}]}, "BAD_USER_INPUT", "lines[0].sku"),
-    ({"lines": [{"sku": "", "quantity": 1}]}, "BAD_USER_INPUT", input_field("lines[0].sku")),
+    ({"lines": [{"sku": "", "quantity": 1}]}, "BAD_USER_INPUT", "lines[0].sku"),
     ({"lines": []}, "BAD_USER_INPUT", "lines"),
     ({"amount": "39.01"}, "BAD_USER_INPUT", "amount"),
     ({"amount": "0"}, "BAD_USER_INPUT", "amount"),
     ({"amount": "1.00", "lines": [{"sku": "TEA-1", "quantity": 1}]}, "BAD_USER_INPUT", "lines"),
     ({}, "BAD_USER_INPUT", "lines"),
-    ({"amount": "1.00", "reason": ""}, "BAD_USER_INPUT", input_field("reason")),
-    ({"amount": "1.00", "expectedVersion": 0}, "BAD_USER_INPUT", input_field("expectedVersion")),
+    ({"amount": "1.00", "reason": ""}, "BAD_USER_INPUT", "reason"),
+    ({"amount": "1.00", "expectedVersion": 0}, "BAD_USER_INPUT", "expectedVersion"),
     ({"amount": "1.00", "expectedVersion": 2}, "CONFLICT", None),
 ])
 def test_a_bad_refund_is_refused_and_records_nothing(gql, hub: Hub, purchase,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 from uuid import UUID, uuid4
@@ -167,6 +167,56 @@ def test_a_purchase_for_a_purchase_id_instead_of_a_customer_is_not_found(
 ) -> None:
     refuses(hub, NotFoundError, lambda: hub.record_purchase(
         actor=CLERK, customer_id=purchase_id, channel="web", lines=[line()]))
+
+
+def an_opportunity(hub: Hub, customer_id: UUID) -> UUID:
+    return hub.open_opportunity(actor=CLERK, customer_id=customer_id, name="Tea for the office",
+                                amount="500", currency="EUR",
+                                expected_close_date=date.today() + timedelta(days=30))
+
+
+def test_a_purchase_is_attributed_to_an_opportunity_and_a_campaign(
+    hub: Hub, customer_id: UUID
+) -> None:
+    opportunity_id = an_opportunity(hub, customer_id)
+    campaign_id = hub.create_campaign(actor=CLERK, name="Spring teas", channel="email",
+                                      budget="100", currency="EUR", starts_on=date.today(),
+                                      ends_on=date.today() + timedelta(days=30))
+
+    purchase_id = hub.record_purchase(actor=CLERK, customer_id=customer_id, channel="web",
+                                      lines=[line()], opportunity_id=str(opportunity_id),
+                                      campaign_id=str(campaign_id))
+
+    purchase = hub.load(Purchase, purchase_id)
+    assert purchase.opportunity_id == opportunity_id
+    assert purchase.campaign_id == campaign_id
+
+
+def test_a_contact_buys_against_their_organisations_opportunity(hub: Hub) -> None:
+    organisation = hub.register_customer(actor=CLERK, kind="organisation",
+                                         profile={"company_name": "Globex"})
+    buyer = hub.register_customer(actor=CLERK, kind="person", organisation_id=organisation,
+                                  profile={"given_name": "Hank", "family_name": "Scorpio"})
+    opportunity_id = an_opportunity(hub, organisation)
+
+    purchase_id = hub.record_purchase(actor=CLERK, customer_id=buyer, channel="direct",
+                                      lines=[line()], opportunity_id=opportunity_id)
+
+    assert hub.load(Purchase, purchase_id).opportunity_id == opportunity_id
+
+
+def test_a_purchase_attributed_to_another_customers_opportunity_is_refused(
+    hub: Hub, customer_id: UUID
+) -> None:
+    someone_else = register_customer(hub, "Byron")
+    opportunity_id = an_opportunity(hub, someone_else)
+
+    error = refuses(hub, InvalidValueError, lambda: hub.record_purchase(
+        actor=CLERK, customer_id=customer_id, channel="web", lines=[line()],
+        opportunity_id=opportunity_id))
+
+    assert isinstance(error, InvalidValueError)
+    assert error.field == "opportunityId"
 
 
 @pytest.mark.parametrize(("attribution", "kind"), [
