@@ -132,3 +132,56 @@ def test_a_batch_is_recorded_whole_or_not_at_all(gql, hub: Hub):
     assert error["extensions"]["code"] == "BAD_USER_INPUT"
     assert error["extensions"]["field"] == "interactions[1].subject"
     assert hub.position() == before
+
+
+def test_owner_tags_and_external_ids(gql, hub: Hub):
+    customer = register(gql)
+    owner = gql.ok("""mutation ($id: ID!) { assignCustomerOwner(id: $id, owner: "ria") { owner version } }""",
+                   {"id": customer["id"]}, role="sales")
+    assert owner["assignCustomerOwner"] == {"owner": "ria", "version": 2}
+    tags = gql.ok("""mutation ($id: ID!) {
+                       tagCustomer(id: $id, add: ["Gold", "b2b"], remove: []) { tags } }""",
+                  {"id": customer["id"]}, role="service")
+    assert tags["tagCustomer"]["tags"] == ["gold", "b2b"]
+    tags = gql.ok("""mutation ($id: ID!) { tagCustomer(id: $id, remove: ["gold"]) { tags } }""",
+                  {"id": customer["id"]})
+    assert tags["tagCustomer"]["tags"] == ["b2b"]
+    linked = gql.ok("""mutation ($id: ID!) { linkExternalId(id: $id, system: "salesforce",
+                       externalId: "003XX1") { externalIds { system externalId } } }""",
+                    {"id": customer["id"]})
+    assert linked["linkExternalId"]["externalIds"] == [{"system": "salesforce", "externalId": "003XX1"}]
+
+    before = hub.position()
+    error = gql.error("""mutation ($id: ID!) { tagCustomer(id: $id, add: ["no spaces"]) { tags } }""",
+                      {"id": customer["id"]})
+    assert (error["extensions"]["code"], error["extensions"]["field"]) == ("BAD_USER_INPUT", "add")
+    error = gql.error("""mutation ($id: ID!) { linkExternalId(id: $id, system: "Sales Force",
+                         externalId: "1") { id } }""", {"id": customer["id"]})
+    assert error["extensions"]["field"] == "system"
+    error = gql.error("""mutation ($id: ID!) { assignCustomerOwner(id: $id, owner: " ") { id } }""",
+                      {"id": customer["id"]})
+    assert error["extensions"]["field"] == "owner"
+    error = gql.error("""mutation { assignCustomerOwner(id: "00000000-0000-4000-8000-000000000000",
+                         owner: "x") { id } }""")
+    assert error["extensions"]["code"] == "NOT_FOUND"
+    error = gql.error("""mutation ($id: ID!) { tagCustomer(id: $id, add: ["x"]) { id } }""",
+                      {"id": customer["id"]}, role="marketing")
+    assert error["extensions"]["code"] == "FORBIDDEN"
+    assert hub.position() == before
+
+
+def test_an_interaction_is_read_back_by_id(gql):
+    customer = register(gql)
+    record = """mutation ($input: RecordInteractionInput!) { recordInteraction(input: $input) { id } }"""
+    interaction_id = gql.ok(record, {"input": {
+        "customerId": customer["id"], "channel": "SMS", "direction": "OUTBOUND",
+        "department": "MARKETING", "subject": "Spring offer", "summary": "Sent the code SPRING"}}
+    )["recordInteraction"]["id"]
+    query = """query ($id: ID!) { interaction(id: $id) { customerId channel direction department
+               subject summary corrections } }"""
+    assert gql.ok(query, {"id": interaction_id}, role="auditor")["interaction"] == {
+        "customerId": customer["id"], "channel": "SMS", "direction": "OUTBOUND",
+        "department": "MARKETING", "subject": "Spring offer", "summary": "Sent the code SPRING",
+        "corrections": []}
+    error = gql.error(query, {"id": customer["id"]})
+    assert error["extensions"]["code"] == "NOT_FOUND"
