@@ -70,6 +70,9 @@ def serve(
     admin = TokenService(config).issue(subject="demo-admin", role="admin", ttl=8 * 3600)
     err.print(f"GraphiQL: http://{host}:{port}/graphql  (header: Authorization: Bearer <token>)")
     err.print(f"an admin token for 8 hours:\n{admin}")
+    first = hub.notification_log.select(start=1, limit=1)
+    if first:
+        err.print(f'try: {{ customer(id: "{first[0].originator_id}") {{ displayName stage }} }}')
     uvicorn.run(create_app(config, hub=hub), host=host, port=port, log_level="info")
 
 
