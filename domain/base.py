@@ -18,6 +18,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from typing import cast
 
 from eventsourcing.domain import Aggregate
 
@@ -84,6 +85,16 @@ class CrmAggregate(Aggregate):
     #: Human name used in error messages ("case", "opportunity", ...).
     KIND = "aggregate"
 
+    @property
+    def occurred_on(self) -> datetime:
+        """Business time of the first event: when this began (see `CommandContext`)."""
+        return cast(datetime, vars(self)["_occurred_on"])
+
+    @property
+    def last_occurred_on(self) -> datetime:
+        """Business time of the latest event."""
+        return cast(datetime, vars(self)["_last_occurred_on"])
+
     class Event(Aggregate.Event):
         actor: str = field(default_factory=_current_actor, init=False)
         occurred_at: datetime | None = field(default_factory=_current_occurred_at, init=False)
@@ -92,6 +103,15 @@ class CrmAggregate(Aggregate):
             super().__post_init__()
             if self.occurred_at is None:
                 object.__setattr__(self, "occurred_at", self.timestamp)
+
+        def apply(self, aggregate: CrmAggregate) -> None:
+            """Keep the business times beside the library's recording times
+            (`created_on`, `modified_on`): when the aggregate's story began, and when
+            its latest event happened."""
+            super().apply(aggregate)
+            state = vars(aggregate)
+            state.setdefault("_occurred_on", self.occurred_at)
+            state["_last_occurred_on"] = self.occurred_at
 
 
 def require(condition: bool, field_name: str, message: str) -> None:

@@ -91,6 +91,7 @@ class Case(CrmAggregate):
         description: str | None
 
         def apply(self, aggregate: Any) -> None:
+            super().apply(aggregate)
             aggregate.opened_at = self.occurred_at
 
     @event(Opened)

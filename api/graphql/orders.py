@@ -71,6 +71,8 @@ class Purchase(Versioned):
         description="The campaign the purchase is attributed to.")
     external_order_number: str | None = strawberry.field(
         description="The order's number in the shop or system it came from.")
+    purchased_at: datetime = strawberry.field(description="When the customer bought.")
+    fully_refunded: bool
 
     @classmethod
     def of(cls, p: model.Purchase) -> Purchase:
@@ -81,7 +83,8 @@ class Purchase(Versioned):
             total=Money(amount=p.total, currency=p.currency),
             refunded_total=Money(amount=p.refunded_amount, currency=p.currency),
             opportunity_id=_ident(p.opportunity_id), campaign_id=_ident(p.campaign_id),
-            external_order_number=p.external_order_number,
+            external_order_number=p.external_order_number, purchased_at=p.occurred_on,
+            fully_refunded=p.fully_refunded,
         )
 
 

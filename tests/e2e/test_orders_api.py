@@ -115,11 +115,15 @@ def test_a_purchase_imported_from_history_keeps_when_it_happened(gql, hub: Hub, 
             "customerId": customer_id, "channel": "PARTNER", "lines": [TEA],
             "occurredAt": last_year.isoformat()}}})
     assert not response.json().get("errors"), response.json()
+    purchase_id = response.json()["data"]["recordPurchase"]["id"]
 
     (notification,) = hub.notification_log.select(start=before + 1, limit=10)
     recorded = hub.mapper.to_domain_event(notification)
     assert recorded.occurred_at == last_year
     assert recorded.actor == "import:shop"
+    read = gql.ok("query ($id: ID!) { purchase(id: $id) { purchasedAt createdAt } }", {"id": purchase_id})
+    assert read["purchase"]["purchasedAt"] == last_year.isoformat()
+    assert read["purchase"]["createdAt"] > read["purchase"]["purchasedAt"]
 
 
 @pytest.mark.parametrize(("changes", "field"), [
