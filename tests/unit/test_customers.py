@@ -14,10 +14,7 @@ from domain.errors import ConcurrencyError, InvalidTransitionError, InvalidValue
 from domain.hub import Hub
 from domain.interactions import Interaction, InteractionDraft
 from domain.storage import store_settings
-
-
-def events(hub: Hub, start: int = 1) -> list:
-    return [hub.mapper.to_domain_event(n) for n in hub.notification_log.select(start=start, limit=1000)]
+from tests.stories import events_since
 
 
 def register(hub: Hub, **overrides) -> object:
@@ -35,7 +32,7 @@ def draft(customer_id, **overrides) -> InteractionDraft:
 
 def test_registering_records_who_and_when(hub):
     customer_id = register(hub, tags=["VIP", "vip"], external_ids={"webshop": "WS-1"})
-    (registered,) = events(hub)
+    (registered,) = events_since(hub)
     assert isinstance(registered, Customer.Registered)
     assert registered.actor == "sam"
     assert registered.timestamp - timedelta(seconds=5) < registered.occurred_at <= registered.timestamp
@@ -92,7 +89,7 @@ def test_profile_updates_record_only_what_changed(hub):
     customer_id = register(hub)
     hub.update_customer_profile(actor="eve", customer_id=customer_id,
                                 changes={"emails": ["ADA@example.com"], "job_title": "Analyst"})
-    updated = events(hub)[-1]
+    updated = events_since(hub)[-1]
     assert isinstance(updated, Customer.ProfileUpdated)
     assert (updated.job_title, updated.emails) == ("Analyst", None)
     position = hub.position()
@@ -143,7 +140,7 @@ def test_an_interaction_keeps_when_it_happened_apart_from_when_it_was_recorded(h
     happened = datetime.now(UTC) - timedelta(hours=3)
     interaction_id = hub.record_interaction(actor="ivr-gateway",
                                             draft=draft(customer_id, occurred_at=happened))
-    recorded = events(hub)[-1]
+    recorded = events_since(hub)[-1]
     assert recorded.occurred_at == happened < recorded.timestamp
     assert hub.load(Interaction, interaction_id).occurred_at == happened
 
@@ -186,7 +183,7 @@ def test_a_correction_is_a_new_event_and_the_original_stays(hub):
     interaction_id = hub.record_interaction(actor="a", draft=draft(customer_id))
     hub.correct_interaction(actor="lead-agent", interaction_id=interaction_id,
                             reason="wrong department", changes={"department": "sales"})
-    recorded, corrected = events(hub)[-2:]
+    recorded, corrected = events_since(hub)[-2:]
     assert (recorded.department, corrected.department, corrected.channel) == ("service", "sales", None)
     assert corrected.customer_id == customer_id
     with pytest.raises(InvalidValueError, match="equal the recorded"):

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -21,26 +20,10 @@ from domain.errors import (
 from domain.hub import Hub
 from domain.marketing import Campaign, CampaignMessage
 from domain.personal_data import NO_PERSONAL_DATA, PERSONAL_DATA
+from tests.stories import events_since, records_nothing
 
 MARKETER = "marketer-1"
 TODAY = datetime.now(UTC).date()
-
-
-@contextmanager
-def records_nothing(hub: Hub) -> Iterator[None]:
-    before = hub.position()
-    yield
-    assert hub.position() == before
-
-
-def events_after(hub: Hub, position: int) -> list[Any]:
-    """The events recorded after `position`, read page by page from the notification log."""
-    events: list[Any] = []
-    while page := hub.notification_log.select(start=position, limit=10,
-                                              inclusive_of_start=False):
-        events += [hub.mapper.to_domain_event(n) for n in page]
-        position = page[-1].id
-    return events
 
 
 def new_campaign(hub: Hub, **changes: Any) -> UUID:
@@ -84,7 +67,7 @@ def test_creating_a_campaign_records_a_draft(hub: Hub) -> None:
         description="Ten percent off everything",
     )
 
-    (event,) = events_after(hub, start)
+    (event,) = events_since(hub, start)
     assert isinstance(event, Campaign.Created)
     assert (event.originator_id, event.actor) == (campaign_id, MARKETER)
     assert (event.name, event.channel) == ("Spring sale", "sms")
@@ -133,7 +116,7 @@ def test_a_campaign_is_launched_then_completed(hub: Hub) -> None:
     hub.launch_campaign(actor=MARKETER, campaign_id=campaign_id)
     hub.complete_campaign(actor="manager", campaign_id=campaign_id)
 
-    launched, completed = events_after(hub, start)
+    launched, completed = events_since(hub, start)
     assert isinstance(launched, Campaign.Launched) and launched.actor == MARKETER
     assert isinstance(completed, Campaign.Completed) and completed.actor == "manager"
     assert hub.load(Campaign, campaign_id).status == "completed"
@@ -175,7 +158,7 @@ def test_draft_and_launched_campaigns_can_be_cancelled(hub: Hub, campaign_id: UU
     hub.cancel_campaign(actor=MARKETER, campaign_id=draft_id, reason="Budget cut")
     hub.cancel_campaign(actor=MARKETER, campaign_id=campaign_id)
 
-    draft, launched = events_after(hub, start)
+    draft, launched = events_since(hub, start)
     assert isinstance(draft, Campaign.Cancelled)
     assert (draft.originator_id, draft.reason) == (draft_id, "Budget cut")
     assert (launched.originator_id, launched.reason) == (campaign_id, None)
@@ -207,7 +190,7 @@ def test_sending_a_message_records_it_under_an_id_derived_from_campaign_and_cust
 
     assert message_id == uuid5(campaign_id, str(customers[0]))
     assert message_id == CampaignMessage.create_id(campaign_id, customers[0])
-    (event,) = events_after(hub, start)
+    (event,) = events_since(hub, start)
     assert isinstance(event, CampaignMessage.Sent)
     assert (event.originator_id, event.actor) == (message_id, MARKETER)
     assert (event.campaign_id, event.customer_id, event.channel) == (
@@ -262,7 +245,7 @@ def test_a_batch_sends_every_message_in_one_go(
                                      customer_ids=customers)
 
     assert ids == [CampaignMessage.create_id(campaign_id, c) for c in customers]
-    events = events_after(hub, start)
+    events = events_since(hub, start)
     assert [type(e) for e in events] == [CampaignMessage.Sent] * 3
     assert [e.customer_id for e in events] == customers
     assert {e.actor for e in events} == {MARKETER}
@@ -316,7 +299,7 @@ def test_responses_are_recorded_on_the_message(
         respond(hub, campaign_id, sent_to, response)
     respond(hub, campaign_id, sent_to, "converted", value="49.90")
 
-    events = events_after(hub, start)
+    events = events_since(hub, start)
     assert {type(e) for e in events} == {CampaignMessage.ResponseRecorded}
     delivered, converted = events[0], events[-1]
     assert (delivered.campaign_id, delivered.customer_id, delivered.actor) == (
@@ -454,4 +437,4 @@ def test_marketing_events_carry_no_personal_data(
              CampaignMessage.Sent, CampaignMessage.ResponseRecorded}
     assert kinds <= NO_PERSONAL_DATA
     assert not kinds & set(PERSONAL_DATA)
-    assert {type(e) for e in events_after(hub, 0)} >= kinds
+    assert {type(e) for e in events_since(hub, 0)} >= kinds

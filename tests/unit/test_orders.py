@@ -18,6 +18,7 @@ from domain.errors import (
 )
 from domain.hub import Hub
 from domain.orders import Purchase
+from tests.stories import events_since
 
 CLERK = "user:clerk"
 
@@ -31,11 +32,6 @@ def line(sku: str = "TEA-1", **overrides: Any) -> dict[str, Any]:
     values: dict[str, Any] = {"sku": sku, "product_name": "Green tea", "category": "tea",
                               "quantity": 2, "unit_price": Decimal("4.50"), "currency": "EUR"}
     return {**values, **overrides}
-
-
-def events_since(hub: Hub, position: int) -> list[Any]:
-    return [hub.mapper.to_domain_event(n)
-            for n in hub.notification_log.select(start=position + 1, limit=10)]
 
 
 @pytest.fixture

@@ -3,8 +3,6 @@ quotes issued and answered. Every refused command must leave the log as it was."
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -22,6 +20,7 @@ from domain.errors import (
 from domain.hub import Hub
 from domain.personal_data import NO_PERSONAL_DATA, PERSONAL_DATA
 from domain.sales import Lead, Opportunity, Quote, QuoteLineDraft
+from tests.stories import events_since, records_nothing
 
 ACTOR = "user:alice"
 TODAY = datetime.now(UTC).date()
@@ -29,21 +28,6 @@ NEXT_MONTH = TODAY + timedelta(days=30)
 
 
 # -- given ---------------------------------------------------------------------------
-
-
-@contextmanager
-def records_nothing(hub: Hub) -> Iterator[None]:
-    before = hub.position()
-    yield
-    assert hub.position() == before
-
-
-def events_since(hub: Hub, position: int) -> list[Any]:
-    events: list[Any] = []
-    while page := hub.notification_log.select(start=position, limit=10, inclusive_of_start=False):
-        events += [hub.mapper.to_domain_event(n) for n in page]
-        position = page[-1].id
-    return events
 
 
 def a_lead(hub: Hub, **details: Any) -> UUID:

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from uuid import UUID, uuid4
@@ -19,25 +18,9 @@ from domain.errors import (
 from domain.hub import Hub
 from domain.personal_data import NO_PERSONAL_DATA, PERSONAL_DATA
 from domain.service import MAX_ESCALATION_LEVEL, Case
+from tests.stories import events_since, records_nothing
 
 AGENT = "agent-7"
-
-
-@contextmanager
-def records_nothing(hub: Hub) -> Iterator[None]:
-    before = hub.position()
-    yield
-    assert hub.position() == before
-
-
-def events_after(hub: Hub, position: int) -> list[Any]:
-    """The events recorded after `position`, read page by page from the notification log."""
-    events: list[Any] = []
-    while page := hub.notification_log.select(start=position, limit=10,
-                                              inclusive_of_start=False):
-        events += [hub.mapper.to_domain_event(n) for n in page]
-        position = page[-1].id
-    return events
 
 
 def hours_ago(hours: float) -> datetime:
@@ -81,7 +64,7 @@ def test_opening_a_case_records_who_what_and_the_sla_due_time(hub: Hub, customer
                             description="Parcel two weeks late", priority="high",
                             occurred_at=opened)
 
-    (event,) = events_after(hub, start)
+    (event,) = events_since(hub, start)
     assert isinstance(event, Case.Opened)
     assert event.originator_id == case_id
     assert event.actor == AGENT
@@ -153,7 +136,7 @@ def test_assigning_a_case_records_the_assignee_once(hub: Hub, case_id: UUID) -> 
     start = hub.position()
     hub.assign_case(actor="lead-1", case_id=case_id, assignee="agent-9")
 
-    (event,) = events_after(hub, start)
+    (event,) = events_since(hub, start)
     assert isinstance(event, Case.Assigned)
     assert (event.assignee, event.actor) == ("agent-9", "lead-1")
     case = hub.load(Case, case_id)
@@ -174,7 +157,7 @@ def test_escalation_raises_the_level_and_keeps_priority_and_due_time(
 
     hub.escalate_case(actor=AGENT, case_id=case_id, reason="Customer threatens to leave")
 
-    (event,) = events_after(hub, start)
+    (event,) = events_since(hub, start)
     assert isinstance(event, Case.Escalated)
     assert (event.level, event.reason, event.customer_id) == (
         1, "Customer threatens to leave", customer)
@@ -208,7 +191,7 @@ def test_comments_record_author_text_and_visibility(
                      internal=True)
     hub.comment_case(actor="agent-3", case_id=case_id, text="We are on it")
 
-    internal, public = events_after(hub, start)
+    internal, public = events_since(hub, start)
     assert isinstance(internal, Case.Commented)
     assert (internal.actor, internal.text, internal.internal) == (
         "agent-3", "Asked for the serial number", True)
@@ -250,7 +233,7 @@ def test_a_priority_change_recomputes_the_due_time_from_the_opening(
     hub.change_case_priority(actor=AGENT, case_id=case_id, priority="urgent",
                              reason="Whole office offline")
 
-    (event,) = events_after(hub, start)
+    (event,) = events_since(hub, start)
     assert isinstance(event, Case.PriorityChanged)
     assert (event.priority, event.reason, event.customer_id) == (
         "urgent", "Whole office offline", customer)
@@ -285,7 +268,7 @@ def test_a_case_is_resolved_then_closed(hub: Hub, case_id: UUID, customer: UUID)
     hub.resolve_case(actor=AGENT, case_id=case_id, resolution="Replaced the router")
     hub.close_case(actor="lead-1", case_id=case_id)
 
-    resolved, closed = events_after(hub, start)
+    resolved, closed = events_since(hub, start)
     assert isinstance(resolved, Case.Resolved)
     assert (resolved.resolution, resolved.customer_id) == ("Replaced the router", customer)
     assert isinstance(closed, Case.Closed)
@@ -344,7 +327,7 @@ def test_reopening_a_resolved_case_returns_it_to_work(
 
     hub.reopen_case(actor=AGENT, case_id=case_id, reason="Router failed again")
 
-    (event,) = events_after(hub, start)
+    (event,) = events_since(hub, start)
     assert isinstance(event, Case.Reopened)
     assert (event.reason, event.customer_id) == ("Router failed again", customer)
     case = hub.load(Case, case_id)
@@ -421,7 +404,7 @@ def test_every_case_event_is_classified_and_personal_ones_name_the_customer(
     closed_case(hub, case_id)
     hub.reopen_case(actor=AGENT, case_id=case_id, reason="again")
 
-    events = events_after(hub, start)
+    events = events_since(hub, start)
     assert len(events) == 8
     for event in events:
         kind = type(event)

@@ -1,0 +1,26 @@
+"""Helpers for tests written as stories: what a command recorded, or that it recorded nothing."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from domain.hub import Hub
+
+
+@contextmanager
+def records_nothing(hub: Hub) -> Iterator[None]:
+    """The block may fail however it likes, but must leave the log as it was."""
+    before = hub.position()
+    yield
+    assert hub.position() == before, "a refused command recorded events"
+
+
+def events_since(hub: Hub, position: int = 0) -> list[Any]:
+    """The events recorded after log `position`, oldest first."""
+    events: list[Any] = []
+    while page := hub.notification_log.select(start=position + 1, limit=1000):
+        events += [hub.mapper.to_domain_event(n) for n in page]
+        position = page[-1].id
+    return events
