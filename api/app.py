@@ -13,6 +13,7 @@ from strawberry.fastapi import GraphQLRouter
 from api.graphql.context import Context
 from api.graphql.schema import build_schema
 from api.settings import Settings
+from api.store import connect_hub
 from api.tokens import InvalidTokenError, Principal, TokenService
 from domain.hub import Hub
 
@@ -32,7 +33,7 @@ def create_app(settings: Settings | None = None, *, hub: Hub | None = None) -> F
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         owned = hub is None
-        app.state.hub = hub or Hub.connect(settings.database_url, pool_size=settings.pool_size)
+        app.state.hub = hub or connect_hub(settings.database_url, pool_size=settings.pool_size)
         try:
             yield
         finally:

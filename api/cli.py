@@ -42,7 +42,9 @@ def parse_duration(value: str) -> int:
 
 def open_hub(config: Settings) -> Hub:
     try:
-        return Hub.connect(config.database_url, pool_size=config.pool_size)
+        from api.store import connect_hub  # psycopg loads only for commands that need a store
+
+        return connect_hub(config.database_url, pool_size=config.pool_size)
     except DomainError as error:
         err.print(f"[red]configuration error:[/red] {error}")
         raise typer.Exit(2) from None

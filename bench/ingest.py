@@ -10,9 +10,15 @@ call (a command, or a batch).
 
 The hub's rows run the real commands: validation, the customer check (200 customers,
 all known after the warm-up: the steady state of a running process), the acting
-context, the hub's commit. The raw rows are the library's floor: a plain `Application`
+context, the hub's commit (through `api.store.connect_hub`, as the app opens it). The raw
+rows are the library's floor: a plain `Application` with the library's own recorder,
 saving a minimal aggregate whose created event has the same attributes as
 `Interaction.Recorded`; building the aggregate is timed too, as it is in the hub.
+
+The HTTP rows send the same interactions as GraphQL mutations to the real app
+(`api.app:create_app`) served by uvicorn in a process of its own on a free port of
+127.0.0.1 (one worker, access log off), from one keep-alive httpx client with an admin
+token, one request at a time: a call is a request and its whole response.
 
 A row is one function `(url, events) -> Measurement` registered with `@row`: the
 single-command rows append `--events` events, the batch rows (scale=10) ten times as many.
@@ -21,9 +27,12 @@ single-command rows append `--events` events, the batch rows (scale=10) ten time
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import platform
+import socket
 import statistics
+import subprocess
 import sys
 import tempfile
 import uuid
@@ -32,15 +41,21 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from importlib.metadata import version
-from time import perf_counter
+from pathlib import Path
+from time import perf_counter, sleep
+from typing import IO
 from uuid import UUID
 
+import httpx
 import psycopg
 from eventsourcing.application import Application
 from eventsourcing.domain import Aggregate, event
 from rich.console import Console
 from rich.table import Table
 
+from api.settings import Settings
+from api.store import connect_hub
+from api.tokens import TokenService
 from domain.hub import Hub
 from domain.interactions import InteractionDraft
 from domain.storage import store_settings
@@ -116,7 +131,7 @@ def timed(call: Callable[[int], object], *, calls: int, warmup: int, events_per_
 
 
 def hub_with_customers(url: str) -> tuple[Hub, list[UUID]]:
-    hub = Hub.connect(url)
+    hub = connect_hub(url)
     customers = [hub.register_customer(actor=ACTOR, kind="person",
                                        profile={"given_name": "Bench", "family_name": f"C{i}"})
                  for i in range(CUSTOMERS)]
@@ -188,6 +203,90 @@ def raw_saves(url: str, events: int, size: int) -> Measurement:
         app.close()
 
 
+# -- the same commands over HTTP -----------------------------------------------------
+
+RECORD_ONE = "mutation ($input: RecordInteractionInput!) { recordInteraction(input: $input) { id } }"
+RECORD_MANY = ("mutation ($input: RecordInteractionsInput!) "
+               "{ recordInteractions(input: $input) { count } }")
+
+
+def interaction_input(draft: InteractionDraft) -> dict[str, object]:
+    return {"customerId": str(draft.customer_id), "channel": draft.channel.upper(),
+            "direction": draft.direction.upper(), "department": draft.department.upper(),
+            "subject": draft.subject, "summary": draft.summary, "handledBy": draft.handled_by,
+            "durationSeconds": draft.duration_seconds}
+
+
+@contextmanager
+def served(url: str) -> Iterator[httpx.Client]:
+    """A keep-alive client, holding an admin token, of the real app served by uvicorn on
+    `url`'s store; the server is stopped (and its hub closed) on the way out."""
+    with tempfile.TemporaryDirectory(prefix="crmhub-bench-") as data_dir, \
+            tempfile.TemporaryFile() as server_log:
+        # Issuing the token first writes the signing key the server will load.
+        token = TokenService(Settings(database_url=url, data_dir=Path(data_dir))).issue(
+            subject="bench-admin", role="admin", ttl=3600)
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            port = probe.getsockname()[1]
+        server = subprocess.Popen(  # noqa: S603 - our own interpreter and arguments
+            [sys.executable, "-m", "uvicorn", "--factory", "api.app:create_app",
+             "--host", "127.0.0.1", "--port", str(port), "--no-access-log", "--log-level", "warning"],
+            env={**os.environ, "CRMHUB_DATABASE_URL": url, "CRMHUB_DATA_DIR": data_dir},
+            stdout=server_log, stderr=subprocess.STDOUT,
+        )
+        try:
+            with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=60,
+                              headers={"Authorization": f"Bearer {token}",
+                                       "Content-Type": "application/json"}) as client:
+                wait_until_ready(client, server, server_log)
+                yield client
+        finally:
+            server.terminate()
+            server.wait(timeout=30)
+
+
+def wait_until_ready(client: httpx.Client, server: subprocess.Popen[bytes], log: IO[bytes]) -> None:
+    for _ in range(300):
+        if server.poll() is not None:
+            break
+        try:
+            if client.get("/readyz").status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        sleep(0.1)
+    server.kill()
+    log.seek(0)
+    raise RuntimeError(f"the server did not start:\n{log.read().decode()}")
+
+
+def post(client: httpx.Client, body: bytes) -> None:
+    """One GraphQL request; any error stops the run rather than being measured."""
+    response = client.post("/graphql", content=body)
+    errors = response.json().get("errors") if response.status_code == 200 else response.text
+    if errors:
+        raise RuntimeError(f"GraphQL request failed ({response.status_code}): {errors}")
+
+
+def http_mutations(url: str, events: int, size: int) -> Measurement:
+    hub, customers = hub_with_customers(url)
+    hub.close()  # the server opens its own
+    warmup = CUSTOMERS if size == 1 else max(1, CUSTOMERS // size)
+    calls = max(1, events // size)
+    feed = [interaction_input(d) for d in drafts(customers, (warmup + calls) * size)]
+    if size == 1:
+        bodies = [json.dumps({"query": RECORD_ONE, "variables": {"input": item}}).encode()
+                  for item in feed]
+    else:
+        bodies = [json.dumps({"query": RECORD_MANY, "variables": {"input": {
+            "interactions": feed[i * size:(i + 1) * size]}}}).encode()
+            for i in range(warmup + calls)]
+    with served(url) as client:
+        return timed(lambda i: post(client, bodies[i]), calls=calls, warmup=warmup,
+                     events_per_call=size, per="request" if size == 1 else f"request of {size}")
+
+
 # -- the rows, in the order they are printed -----------------------------------------
 
 
@@ -225,6 +324,16 @@ def raw_batch_100(url: str, events: int) -> Measurement:
 @row("raw_batch_1000", "raw app.save, 1000 aggregates", scale=10)
 def raw_batch_1000(url: str, events: int) -> Measurement:
     return raw_saves(url, events, 1000)
+
+
+@row("http_single", "GraphQL recordInteraction")
+def http_single(url: str, events: int) -> Measurement:
+    return http_mutations(url, events, 1)
+
+
+@row("http_batch_100", "GraphQL recordInteractions", scale=10)
+def http_batch_100(url: str, events: int) -> Measurement:
+    return http_mutations(url, events, 100)
 
 
 # -- stores --------------------------------------------------------------------------

@@ -14,6 +14,7 @@ from uuid import UUID
 from eventsourcing.application import AggregateNotFoundError, Application, ProcessingEvent
 from eventsourcing.domain import DomainEventProtocol, MutableOrImmutableAggregate
 from eventsourcing.persistence import IntegrityError, JSONTranscoder, Recording, Transcoding
+from eventsourcing.utils import Environment, EnvType
 
 from domain.base import CrmAggregate, acting
 from domain.customers import Customer
@@ -57,6 +58,15 @@ def command(method: Callable[P, R]) -> Callable[P, R]:
 
 class HubCore(Application[UUID]):
     """Loading and saving shared by every feature's commands."""
+
+    def construct_env(self, name: str, env: EnvType | None = None) -> Environment:
+        """The library's settings from `env` alone: unlike the library's default, the
+        process environment is not merged in, so crmhub's settings (CRMHUB_DATABASE_URL)
+        are the only way to configure the store and nothing is set behind their back."""
+        settings = {**type(self).env, **(env or {})}
+        if type(self).snapshotting_intervals:
+            settings["IS_SNAPSHOTTING_ENABLED"] = "y"
+        return Environment(name, settings)
 
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
         super().register_transcodings(transcoder)

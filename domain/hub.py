@@ -38,8 +38,16 @@ class Hub(CustomerCommands, SalesCommands, ServiceCommands, MarketingCommands, O
     }
 
     @classmethod
-    def connect(cls, database_url: str, **settings: Any) -> Hub:
-        """Open the store that `database_url` names (creating its tables if needed)."""
+    def connect(
+        cls, database_url: str, *, recorder_topic: str | None = None, **settings: Any
+    ) -> Hub:
+        """Open the store that `database_url` names (creating its tables if needed).
+
+        `recorder_topic` names another application recorder class for the library to
+        use (its `APPLICATION_RECORDER_TOPIC`): `api.store.connect_hub` passes its
+        PostgreSQL recorder that way, so the domain stays free of the database driver."""
         env = store_settings(database_url, **settings)
         env["CREATE_TABLE"] = "y"
+        if recorder_topic is not None:
+            env["APPLICATION_RECORDER_TOPIC"] = recorder_topic
         return cls(env=env)

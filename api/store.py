@@ -1,0 +1,78 @@
+"""Open the hub on its store, with a faster event insert on PostgreSQL.
+
+The library's `PostgresApplicationRecorder` sends a batch of events as one array of a
+composite type (`unnest(%s::stored_event_uuid[])`), which psycopg adapts as text: with
+the server's parsing, 70-105 µs per event, about half the cost of a batch of interactions.
+`ColumnArraysRecorder` sends the same rows as four binary arrays, one per column: 18-27 µs
+per event (both measured inside the hub's batches of 1,000).
+
+It changes that one statement and nothing around it. The library's `insert_events`
+still runs it in one transaction, pipelined after the `EXCLUSIVE` table lock (waited
+for at most `lock_timeout`; it makes commit order the notification-id order) and the
+`NOTIFY` on the table's channel; it still raises `IntegrityError` when another writer
+took a version first (the primary key), and returns the notification ids in insert
+order. Tables, types and functions are created as the library creates them, in the
+configured schema.
+The library's other insert path, through a database function, is never on: crmhub's
+store settings come only from `CRMHUB_DATABASE_URL` (see `HubCore.construct_env`), and
+that path would skip the table lock.
+
+The recorder imports psycopg, which `domain/` must not, so it lives here and reaches
+the hub through the library's `APPLICATION_RECORDER_TOPIC` setting.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from eventsourcing.persistence import StoredEvent
+from eventsourcing.postgres import PostgresApplicationRecorder, PostgresDatastore
+from eventsourcing.utils import get_topic
+from psycopg import Cursor
+from psycopg.rows import DictRow
+from psycopg.sql import SQL, Identifier
+
+from domain.hub import Hub
+from domain.storage import store_settings
+
+
+class ColumnArraysRecorder(PostgresApplicationRecorder):
+    """The library's application recorder, inserting events as four binary column arrays."""
+
+    def __init__(self, datastore: PostgresDatastore, *, events_table_name: str = "stored_events") -> None:
+        super().__init__(datastore, events_table_name=events_table_name)
+        # `%b`: psycopg sends each list as a binary array of the element's type (uuid,
+        # int2/4/8, text, bytea); the casts make the types exact whatever psycopg picked.
+        self.insert_columns_statement = SQL(
+            "INSERT INTO {schema}.{table} (originator_id, originator_version, topic, state)"
+            " SELECT * FROM unnest(%b::{originator_id_type}[], %b::bigint[], %b::text[],"
+            " %b::bytea[])"
+            " RETURNING notification_id"
+        ).format(
+            schema=Identifier(datastore.schema),
+            table=Identifier(events_table_name),
+            originator_id_type=Identifier(datastore.originator_id_type),
+        )
+
+    def _insert_stored_events(
+        self, curs: Cursor[DictRow], stored_events: Sequence[StoredEvent], **kwargs: Any
+    ) -> None:
+        # The library's steps in the library's order; only the insert statement differs.
+        self._lock_table(curs)
+        self._notify_channel(curs)
+        columns = (
+            [event.originator_id for event in stored_events],
+            [event.originator_version for event in stored_events],
+            [event.topic for event in stored_events],
+            [event.state for event in stored_events],
+        )
+        curs.execute(self.insert_columns_statement, columns, prepare=True)
+
+
+def connect_hub(database_url: str, *, pool_size: int = 5) -> Hub:
+    """The hub on the store `database_url` names: on PostgreSQL with `ColumnArraysRecorder`,
+    on SQLite with the library's own recorder. Every process opens its hub here."""
+    postgres = store_settings(database_url)["PERSISTENCE_MODULE"] == "eventsourcing.postgres"
+    return Hub.connect(database_url, pool_size=pool_size,
+                       recorder_topic=get_topic(ColumnArraysRecorder) if postgres else None)
