@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from contextlib import nullcontext
 from datetime import datetime
 from typing import Any, ClassVar
 from uuid import UUID
@@ -116,7 +117,7 @@ class CustomerCommands(HubCore):
         self, *, actor: str, draft: InteractionDraft, occurred_at: datetime | None = None
     ) -> UUID:
         """Record one interaction; `draft.occurred_at` wins over `occurred_at`."""
-        (interaction,) = self._interactions(actor, [draft], default_time=occurred_at)
+        (interaction,) = self._interactions(actor, [draft])
         self.commit(interaction)
         return interaction.id
 
@@ -130,7 +131,7 @@ class CustomerCommands(HubCore):
             raise InvalidValueError("interactions", "the batch is empty")
         if len(drafts) > MAX_BATCH:
             raise InvalidValueError("interactions", f"at most {MAX_BATCH} per batch")
-        interactions = self._interactions(actor, drafts, default_time=occurred_at)
+        interactions = self._interactions(actor, drafts)
         self.commit(*interactions)
         return [i.id for i in interactions]
 
@@ -148,9 +149,7 @@ class CustomerCommands(HubCore):
         interaction.correct(reason=reason, changes=changes)
         return self.commit(interaction)
 
-    def _interactions(
-        self, actor: str, drafts: Sequence[InteractionDraft], *, default_time: datetime | None
-    ) -> list[Interaction]:
+    def _interactions(self, actor: str, drafts: Sequence[InteractionDraft]) -> list[Interaction]:
         interactions = []
         for index, draft in enumerate(drafts):
             where = f"interactions[{index}]." if len(drafts) > 1 else ""
@@ -158,7 +157,9 @@ class CustomerCommands(HubCore):
                 self.require_customer(draft.customer_id, "customerId")
                 for name, linked in draft.links.items():
                     self.require_link(name, linked)
-                with acting(actor, draft.occurred_at or default_time):
+                # Inside the command's own context unless this draft has its own time.
+                own_time = acting(actor, draft.occurred_at) if draft.occurred_at else nullcontext()
+                with own_time:
                     interactions.append(Interaction.record(draft))
             except InvalidValueError as error:
                 raise error.under(where) from None
