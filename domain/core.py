@@ -59,6 +59,12 @@ def command(method: Callable[P, R]) -> Callable[P, R]:
 class HubCore(Application[UUID]):
     """Loading and saving shared by every feature's commands."""
 
+    def __init__(self, env: EnvType | None = None) -> None:
+        super().__init__(env)
+        #: Called with the new log position after every commit (e.g. to wake the
+        #: in-process projection runner at once instead of at its next poll).
+        self.commit_listeners: list[Callable[[int], None]] = []
+
     def construct_env(self, name: str, env: EnvType | None = None) -> Environment:
         """The library's settings from `env` alone: unlike the library's default, the
         process environment is not merged in, so crmhub's settings (CRMHUB_DATABASE_URL)
@@ -141,9 +147,12 @@ class HubCore(Application[UUID]):
             raise ConcurrencyError(
                 f"{kinds} changed while this command ran: reload and retry"
             ) from None
-        if not recordings:
+        position = max((r.notification.id for r in recordings), default=None)
+        if position is None:
             return self.position()
-        return max(r.notification.id for r in recordings)
+        for listener in self.commit_listeners:
+            listener(position)
+        return position
 
     def position(self) -> int:
         """The id of the newest event in the log (0 for an empty log)."""

@@ -1,0 +1,1 @@
+"""Read models: department views kept current from the one event log."""

@@ -1,0 +1,168 @@
+"""The views' tables, in the same database as the event store: one place for what differs.
+
+SQL is written once, with `?` placeholders and types both databases share (TEXT, INTEGER,
+BIGINT; money in integer cents, times as ISO-8601 UTC text, which sorts as time does).
+SQLite and PostgreSQL both speak `INSERT ... ON CONFLICT`. Placeholders are translated
+here for psycopg; on PostgreSQL the URL's `?schema=` is the connections' search path.
+"""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+import threading
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any, Protocol
+
+from domain.storage import store_settings
+
+Row = dict[str, Any]
+
+
+class Transaction(Protocol):
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> None: ...
+    def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> None: ...
+    def query(self, sql: str, params: Sequence[Any] = ()) -> list[Row]: ...
+
+
+class ViewDatabase:
+    """Connections for the read models; `transaction()` is all-or-nothing."""
+
+    dialect: str
+
+    @staticmethod
+    def connect(database_url: str, *, pool_size: int = 4) -> ViewDatabase:
+        settings = store_settings(database_url)
+        if settings["PERSISTENCE_MODULE"] == "eventsourcing.sqlite":
+            return SQLiteViews(settings["SQLITE_DBNAME"])
+        return PostgresViews(settings, pool_size=pool_size)
+
+    @contextmanager
+    def transaction(self) -> Iterator[Transaction]:
+        raise NotImplementedError  # pragma: no cover
+
+    def query(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
+        with self.transaction() as tx:
+            return tx.query(sql, params)
+
+    def close(self) -> None:
+        raise NotImplementedError  # pragma: no cover
+
+
+class _SQLiteTransaction:
+    def __init__(self, connection: sqlite3.Connection) -> None:
+        self.connection = connection
+
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> None:
+        self.connection.execute(sql, tuple(params))
+
+    def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
+        self.connection.executemany(sql, rows)
+
+    def query(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
+        cursor = self.connection.execute(sql, tuple(params))
+        names = [column[0] for column in cursor.description or ()]
+        return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+
+class SQLiteViews(ViewDatabase):
+    dialect = "sqlite"
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self._local = threading.local()
+        self._connections: list[sqlite3.Connection] = []
+        self._lock = threading.Lock()
+
+    def _connection(self) -> sqlite3.Connection:
+        connection = getattr(self._local, "connection", None)
+        if connection is None:
+            uri = self.path.startswith("file:")
+            connection = sqlite3.connect(self.path, uri=uri, isolation_level=None,
+                                         check_same_thread=False, timeout=30)
+            connection.execute("PRAGMA journal_mode=WAL")
+            connection.execute("PRAGMA busy_timeout=30000")
+            self._local.connection = connection
+            with self._lock:
+                self._connections.append(connection)
+        return connection
+
+    @contextmanager
+    def transaction(self) -> Iterator[Transaction]:
+        connection = self._connection()
+        connection.execute("BEGIN IMMEDIATE")  # one writer at a time, from the start
+        try:
+            yield _SQLiteTransaction(connection)
+        except BaseException:
+            connection.execute("ROLLBACK")
+            raise
+        connection.execute("COMMIT")
+
+    def close(self) -> None:
+        with self._lock:
+            for connection in self._connections:
+                connection.close()
+            self._connections.clear()
+
+
+_PLACEHOLDER = re.compile(r"\?")
+
+
+def _psycopg_sql(sql: str) -> str:
+    return _PLACEHOLDER.sub("%s", sql.replace("%", "%%"))
+
+
+class _PostgresTransaction:
+    def __init__(self, cursor: Any) -> None:
+        self.cursor = cursor
+
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> None:
+        self.cursor.execute(_psycopg_sql(sql), tuple(params))
+
+    def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
+        if rows:
+            self.cursor.executemany(_psycopg_sql(sql), rows)
+
+    def query(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
+        self.cursor.execute(_psycopg_sql(sql), tuple(params))
+        return list(self.cursor.fetchall())
+
+
+class PostgresViews(ViewDatabase):
+    dialect = "postgres"
+
+    def __init__(self, settings: dict[str, str], *, pool_size: int) -> None:
+        from psycopg.rows import dict_row
+        from psycopg_pool import ConnectionPool
+
+        schema = settings.get("POSTGRES_SCHEMA")
+        options = f"-c search_path={schema}" if schema else ""
+        self.channel = "crmhub_events"
+        self.conninfo: dict[str, Any] = {
+            "dbname": settings["POSTGRES_DBNAME"], "host": settings["POSTGRES_HOST"],
+            "port": settings["POSTGRES_PORT"], "user": settings["POSTGRES_USER"],
+            "password": settings["POSTGRES_PASSWORD"] or None, "options": options,
+        }
+        self.pool = ConnectionPool(
+            kwargs={**self.conninfo, "row_factory": dict_row}, min_size=1, max_size=pool_size,
+            open=True, name="crmhub-views",
+        )
+
+    @contextmanager
+    def transaction(self) -> Iterator[Transaction]:
+        # Pipeline mode: a view's writes go to the server without waiting for each reply.
+        with self.pool.connection() as connection, connection.pipeline(), \
+                connection.transaction(), connection.cursor() as cursor:
+            yield _PostgresTransaction(cursor)
+
+    def listen(self) -> Any:
+        """A connection LISTENing to the event table's channel (wakes runners)."""
+        import psycopg
+
+        connection = psycopg.connect(**self.conninfo, autocommit=True)
+        connection.execute(f'LISTEN "{self.channel}"')
+        return connection
+
+    def close(self) -> None:
+        self.pool.close()

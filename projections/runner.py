@@ -1,0 +1,190 @@
+"""The runner that keeps views current, on SQLite and PostgreSQL alike.
+
+It reads the notification log a page at a time (one decode per event, shared by every
+view), and applies each view's share of the page in one transaction together with that
+view's new position. The position row is locked first (`FOR UPDATE` on PostgreSQL,
+`BEGIN IMMEDIATE` on SQLite), so two runners of one view never apply an event twice:
+the second finds the position moved and skips what is done. Notification ids may have
+gaps; the runner never assumes consecutive ids.
+
+It wakes when the hub in this process commits, on PostgreSQL's `NOTIFY` from other
+processes, and otherwise polls. `wait_for(position)` is the read-your-writes wait: it
+returns as soon as every view has applied that position, without a fixed sleep.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from domain.hub import Hub
+from projections.database import PostgresViews, Transaction, ViewDatabase
+from projections.view import View
+
+logger = logging.getLogger("crmhub.projections")
+
+POSITIONS_DDL = (
+    "CREATE TABLE IF NOT EXISTS crmhub_view_positions ("
+    " view TEXT PRIMARY KEY, position BIGINT NOT NULL, version INTEGER NOT NULL)"
+)
+
+SELECT_POSITION = "SELECT position FROM crmhub_view_positions WHERE view = ?"
+
+
+class ProjectionRunner:
+    def __init__(self, hub: Hub, database: ViewDatabase, views: Sequence[View], *,
+                 page_size: int = 1000, poll_interval: float = 0.5) -> None:
+        self.hub = hub
+        self.database = database
+        self.views = list(views)
+        self.page_size = page_size
+        self.poll_interval = poll_interval
+        self._positions: dict[str, int] = {}
+        self._progress = threading.Condition()
+        self._wakeup = threading.Event()
+        self._stopping = threading.Event()
+        self._threads: list[threading.Thread] = []
+
+    # -- set-up and rebuild -------------------------------------------------------------
+
+    def setup(self) -> None:
+        """Create missing tables; rebuild (from position 0) a view whose version changed."""
+        with self.database.transaction() as tx:
+            tx.execute(POSITIONS_DDL)
+            stored = {row["view"]: row for row in
+                      tx.query("SELECT view, position, version FROM crmhub_view_positions")}
+            for view in self.views:
+                row = stored.get(view.name)
+                if row is not None and row["version"] != view.version:
+                    logger.info("view %s: layout %s -> %s, rebuilding", view.name,
+                                row["version"], view.version)
+                    self._drop(tx, view)
+                    row = None
+                for statement in view.ddl:
+                    tx.execute(statement)
+                if row is None:
+                    tx.execute("INSERT INTO crmhub_view_positions (view, position, version) "
+                               "VALUES (?, 0, ?)", (view.name, view.version))
+                self._positions[view.name] = row["position"] if row else 0
+
+    def reset(self, names: Sequence[str] | None = None) -> None:
+        """Drop views (all, or those named) so that the next catch-up rebuilds them."""
+        with self.database.transaction() as tx:
+            tx.execute(POSITIONS_DDL)
+            for view in self.views:
+                if names is None or view.name in names:
+                    self._drop(tx, view)
+        self.setup()
+
+    @staticmethod
+    def _drop(tx: Transaction, view: View) -> None:
+        for table in view.tables:
+            tx.execute(f"DROP TABLE IF EXISTS {table}")
+        tx.execute("DELETE FROM crmhub_view_positions WHERE view = ?", (view.name,))
+
+    # -- catching up --------------------------------------------------------------------
+
+    @property
+    def position(self) -> int:
+        """The log position every view has applied."""
+        return min(self._positions.values(), default=0)
+
+    def positions(self) -> dict[str, int]:
+        return dict(self._positions)
+
+    def catch_up(self, *, on_page: Callable[[int], None] | None = None) -> int:
+        """Apply everything in the log now; return the position reached."""
+        while not self._stopping.is_set():
+            notifications = self.hub.recorder.select_notifications(
+                start=self.position + 1, limit=self.page_size)
+            if not notifications:
+                break
+            last = notifications[-1].id
+            events = [(n.id, self.hub.mapper.to_domain_event(n)) for n in notifications]
+            for view in self.views:
+                if self._positions[view.name] < last:
+                    self._apply(view, events, last)
+            with self._progress:
+                self._progress.notify_all()
+            if on_page:
+                on_page(len(notifications))
+        return self.position
+
+    def _apply(self, view: View, events: Sequence[tuple[int, Any]], last: int) -> None:
+        with self.database.transaction() as tx:
+            # Lock the position row: a second runner of this view waits here, then skips
+            # what the first applied. (SQLite's BEGIN IMMEDIATE already serialises writers.)
+            select = SELECT_POSITION
+            if isinstance(self.database, PostgresViews):
+                select += " FOR UPDATE"
+            (row,) = tx.query(select, (view.name,))
+            done = row["position"]
+            if done < last:
+                view.apply(tx, [event for position, event in events if position > done])
+                tx.execute("UPDATE crmhub_view_positions SET position = ? WHERE view = ?",
+                           (last, view.name))
+                done = last
+        self._positions[view.name] = done
+
+    # -- running in the background and waiting ---------------------------------------------
+
+    def start(self) -> None:
+        """Keep the views current in a background thread until `stop()`."""
+        self.hub.commit_listeners.append(self._on_commit)
+        self._threads.append(threading.Thread(target=self._run, name="crmhub-projections",
+                                              daemon=True))
+        if isinstance(self.database, PostgresViews):
+            self._threads.append(threading.Thread(target=self._listen, daemon=True,
+                                                  name="crmhub-projections-listen"))
+        for thread in self._threads:
+            thread.start()
+
+    def stop(self) -> None:
+        self._stopping.set()
+        self._wakeup.set()
+        if self._on_commit in self.hub.commit_listeners:
+            self.hub.commit_listeners.remove(self._on_commit)
+        for thread in self._threads:
+            thread.join(timeout=5)
+        self._threads.clear()
+
+    def _on_commit(self, position: int) -> None:
+        self._wakeup.set()
+
+    def _run(self) -> None:
+        while not self._stopping.is_set():
+            self._wakeup.clear()
+            try:
+                self.catch_up()
+            except Exception:  # noqa: BLE001 - keep running; the next wake-up retries
+                logger.exception("projection runner failed; retrying")
+                time.sleep(self.poll_interval)
+            self._wakeup.wait(self.poll_interval)
+
+    def _listen(self) -> None:
+        assert isinstance(self.database, PostgresViews)
+        while not self._stopping.is_set():
+            try:
+                with self.database.listen() as connection:
+                    while not self._stopping.is_set():
+                        for _ in connection.notifies(timeout=self.poll_interval):
+                            self._wakeup.set()
+                            break
+            except Exception:  # noqa: BLE001 - the poll still runs; reconnect after a pause
+                logger.warning("LISTEN connection lost; polling until it is back")
+                self._stopping.wait(self.poll_interval)
+
+    def wait_for(self, position: int, timeout: float) -> bool:
+        """Block until every view has applied `position` (or `timeout` seconds passed)."""
+        self._wakeup.set()
+        deadline = time.monotonic() + timeout
+        with self._progress:
+            while self.position < position:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    return False
+                self._progress.wait(remaining)
+        return True

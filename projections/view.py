@@ -1,0 +1,54 @@
+"""What a read model is: its tables, its version, and how each event changes them."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any, ClassVar, TypeVar
+
+from projections.database import Transaction
+
+F = TypeVar("F", bound=Callable[..., None])
+
+
+def handles(*event_classes: type) -> Callable[[F], F]:
+    """Mark a view method as the handler of these event classes."""
+
+    def mark(method: F) -> F:
+        method.__dict__.setdefault("handles", []).extend(event_classes)
+        return method
+
+    return mark
+
+
+class View:
+    """A read model. Subclasses name their tables and handle events with `@handles`.
+
+    `apply` gets a page of events in log order inside the transaction that also moves the
+    view's position, so a crash can neither lose nor double-apply an event. Raising the
+    `version` rebuilds the view from the log on the next start.
+    """
+
+    name: ClassVar[str]
+    version: ClassVar[int] = 1
+    #: Tables the view owns (dropped on rebuild), and the statements that create them.
+    tables: ClassVar[tuple[str, ...]] = ()
+    ddl: ClassVar[tuple[str, ...]] = ()
+    _handlers: ClassVar[dict[type, Callable[..., None]]]
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        cls._handlers = {}
+        for klass in reversed(cls.__mro__):
+            for attribute in vars(klass).values():
+                for event_class in getattr(attribute, "handles", ()):
+                    cls._handlers[event_class] = attribute
+
+    @classmethod
+    def cares_about(cls, event: object) -> bool:
+        return type(event) in cls._handlers
+
+    def apply(self, tx: Transaction, events: Sequence[object]) -> None:
+        for event in events:
+            handler = self._handlers.get(type(event))
+            if handler is not None:
+                handler(self, tx, event)

@@ -1,0 +1,204 @@
+"""The projection runner and the customer view, on the store under test."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from domain.customers import Customer
+from domain.hub import Hub
+from domain.interactions import InteractionDraft
+from projections.customers import CustomerView
+from projections.database import ViewDatabase
+from projections.runner import ProjectionRunner
+
+
+@pytest.fixture
+def views(database_url: str) -> Iterator[ViewDatabase]:
+    database = ViewDatabase.connect(database_url)
+    yield database
+    database.close()
+
+
+@pytest.fixture
+def runner(hub: Hub, views: ViewDatabase) -> ProjectionRunner:
+    runner = ProjectionRunner(hub, views, [CustomerView()], page_size=7)
+    runner.setup()
+    return runner
+
+
+def snapshot(views: ViewDatabase) -> dict[str, list[dict[str, Any]]]:
+    """Every row of every table of the view, in a stable order."""
+    return {table: sorted(views.query(f"SELECT * FROM {table}"), key=repr)  # noqa: S608
+            for table in CustomerView.tables}
+
+
+def person(hub: Hub, given: str, family: str, **kwargs: Any) -> Any:
+    return hub.register_customer(actor="sam", kind="person",
+                                 profile={"given_name": given, "family_name": family,
+                                          "emails": [f"{given}@example.com".lower()]}, **kwargs)
+
+
+def call(hub: Hub, customer_id: Any, when: datetime, subject: str = "Call") -> Any:
+    return hub.record_interaction(actor="agent", draft=InteractionDraft(
+        customer_id=customer_id, channel="phone", direction="inbound", department="service",
+        subject=subject, occurred_at=when))
+
+
+def test_the_directory_and_the_360_know_the_answers(hub, runner, views):
+    ada = person(hub, "Ada", "Lovelace", tags=["vip"], owner="sam")
+    grace = person(hub, "Grace", "Hopper")
+    hub.change_customer_stage(actor="sam", customer_id=ada, stage="customer")
+    hub.update_customer_profile(actor="sam", customer_id=grace, changes={"family_name": "Murray"})
+    hub.tag_customer(actor="sam", customer_id=ada, add=["b2b"], remove=["vip"])
+    now = datetime.now(UTC)
+    call(hub, ada, now - timedelta(days=2), "First")
+    second = call(hub, ada, now - timedelta(days=1), "Second")
+    hub.correct_interaction(actor="lead", interaction_id=second, reason="was email",
+                            changes={"channel": "email"})
+    case = hub.open_case(actor="eve", customer_id=ada, channel="phone", case_type="question",
+                         subject="How?")
+    hub.open_case(actor="eve", customer_id=ada, channel="web", case_type="incident", subject="Down")
+    hub.assign_case(actor="eve", case_id=case, assignee="eve")
+    hub.resolve_case(actor="eve", case_id=case, resolution="Explained")
+    won = hub.open_opportunity(actor="sam", customer_id=ada, name="Deal", amount="1000",
+                               currency="EUR", expected_close_date=now.date() + timedelta(days=30))
+    hub.open_opportunity(actor="sam", customer_id=ada, name="Other", amount="50", currency="EUR",
+                         expected_close_date=now.date() + timedelta(days=30))
+    hub.close_opportunity(actor="sam", opportunity_id=won, outcome="won")
+    bought = now - timedelta(hours=5)
+    purchase = hub.record_purchase(actor="sam", customer_id=ada, channel="store", occurred_at=bought,
+                                   lines=[{"sku": "A", "product_name": "A", "quantity": 2,
+                                           "unit_price": "10.50", "currency": "EUR"}])
+    hub.refund_purchase(actor="sam", purchase_id=purchase, amount="5.25", reason="damaged")
+
+    assert runner.catch_up() == hub.position()
+
+    rows = {r["display_name"]: r for r in views.query("SELECT * FROM view_customers")}
+    assert set(rows) == {"Ada Lovelace", "Grace Murray"}
+    assert rows["Grace Murray"]["search_name"] == "grace murray"
+    a = rows["Ada Lovelace"]
+    assert (a["stage"], a["owner"], a["open_cases"], a["open_opportunities"]) == ("customer", "sam", 1, 1)
+    assert a["last_purchase_at"].startswith(bought.strftime("%Y-%m-%dT%H:%M"))
+    assert views.query("SELECT tag FROM view_customer_tags WHERE customer_id = ?", (str(ada),)) == [
+        {"tag": "b2b"}]
+    assert views.query("SELECT currency, revenue_cents FROM view_customer_revenue") == [
+        {"currency": "EUR", "revenue_cents": 1575}]
+    timeline = views.query("SELECT subject, channel, corrected FROM view_timeline"
+                           " WHERE customer_id = ? ORDER BY occurred_at", (str(ada),))
+    assert timeline == [{"subject": "First", "channel": "phone", "corrected": 0},
+                        {"subject": "Second", "channel": "email", "corrected": 1}]
+
+
+def test_a_second_runner_never_applies_an_event_twice(hub, runner, views):
+    ada = person(hub, "Ada", "Lovelace")
+    hub.record_purchase(actor="sam", customer_id=ada, channel="web",
+                        lines=[{"sku": "A", "product_name": "A", "quantity": 1,
+                                "unit_price": "10.00", "currency": "EUR"}])
+    other = ProjectionRunner(hub, views, [CustomerView()])
+    other.setup()
+    other.catch_up()
+    runner.catch_up()
+    assert views.query("SELECT revenue_cents FROM view_customer_revenue") == [{"revenue_cents": 1000}]
+    assert runner.positions() == other.positions() == {"customers": hub.position()}
+
+
+def test_a_new_layout_version_rebuilds_the_view(hub, runner, views):
+    person(hub, "Ada", "Lovelace")
+    runner.catch_up()
+    with views.transaction() as tx:  # what a stale layout left behind
+        tx.execute("UPDATE view_customers SET stage = 'tampered'")
+
+    class NextLayout(CustomerView):
+        version = CustomerView.version + 1
+
+    upgraded = ProjectionRunner(hub, views, [NextLayout()])
+    upgraded.setup()
+    assert upgraded.positions() == {"customers": 0}
+    upgraded.catch_up()
+    assert views.query("SELECT stage FROM view_customers") == [{"stage": "lead"}]
+
+
+def test_a_background_runner_lets_a_writer_read_its_write(hub, views):
+    runner = ProjectionRunner(hub, views, [CustomerView()], poll_interval=5)
+    runner.setup()
+    runner.start()
+    try:
+        ada = person(hub, "Ada", "Lovelace")
+        assert runner.wait_for(hub.position(), timeout=5)
+        assert views.query("SELECT id FROM view_customers") == [{"id": str(ada)}]
+        assert not runner.wait_for(hub.position() + 1, timeout=0.05)
+    finally:
+        runner.stop()
+
+
+COMMANDS = st.lists(st.tuples(
+    st.sampled_from(["register", "stage", "tag", "call", "case", "resolve", "buy", "refund",
+                     "rename", "catch_up"]),
+    st.integers(min_value=0, max_value=5)), min_size=1, max_size=25)
+
+
+@settings(max_examples=15, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(commands=COMMANDS)
+def test_incremental_projection_equals_a_rebuild(database_url, commands):
+    hub = Hub.connect(database_url)
+    views = ViewDatabase.connect(database_url)
+    try:
+        runner = ProjectionRunner(hub, views, [CustomerView()], page_size=3)
+        runner.reset()
+        customers: list[Any] = []
+        cases: list[Any] = []
+        purchases: list[Any] = []
+        for command, n in commands:
+            run(hub, runner, command, n, customers, cases, purchases)
+        runner.catch_up()
+        incremental = snapshot(views)
+
+        runner.reset()
+        runner.catch_up()
+        assert snapshot(views) == incremental
+    finally:
+        views.close()
+        hub.close()
+
+
+def run(hub: Hub, runner: ProjectionRunner, command: str, n: int, customers: list[Any],
+        cases: list[Any], purchases: list[Any]) -> None:
+    """One random step of a story; steps that need something missing do nothing."""
+    pick = customers[n % len(customers)] if customers else None
+    if command == "register":
+        customers.append(person(hub, f"P{len(customers)}", "Q"))
+    elif command == "catch_up":
+        runner.catch_up()
+    elif pick is None:
+        return
+    elif command == "stage":
+        stage = hub.load(Customer, pick).stage
+        target = {"lead": "prospect", "prospect": "customer", "customer": "churned",
+                  "churned": "customer"}[stage]
+        hub.change_customer_stage(actor="x", customer_id=pick, stage=target)
+    elif command == "tag":
+        hub.tag_customer(actor="x", customer_id=pick, add=[f"t{n}"], remove=[f"t{n - 1}"])
+    elif command == "rename":
+        hub.update_customer_profile(actor="x", customer_id=pick, changes={"family_name": f"R{n}"})
+    elif command == "call":
+        call(hub, pick, datetime.now(UTC) - timedelta(minutes=n))
+    elif command == "case":
+        cases.append(hub.open_case(actor="x", customer_id=pick, channel="web",
+                                   case_type="question", subject="?"))
+    elif command == "resolve" and cases:
+        case = cases.pop(n % len(cases))
+        hub.resolve_case(actor="x", case_id=case, resolution="done")
+    elif command == "buy":
+        purchases.append(hub.record_purchase(actor="x", customer_id=pick, channel="web", lines=[
+            {"sku": "S", "product_name": "S", "quantity": 1 + n, "unit_price": "3.10",
+             "currency": "EUR"}]))
+    elif command == "refund" and purchases:
+        purchase = purchases.pop(n % len(purchases))
+        hub.refund_purchase(actor="x", purchase_id=purchase, amount="1.00", reason="r")
