@@ -16,6 +16,9 @@ from api.settings import Settings
 from api.store import connect_hub
 from api.tokens import InvalidTokenError, Principal, TokenService
 from domain.hub import Hub
+from projections.catalog import all_views
+from projections.database import ViewDatabase
+from projections.runner import ProjectionRunner, view_positions
 
 
 def get_hub(request: Request) -> Hub:
@@ -34,9 +37,18 @@ def create_app(settings: Settings | None = None, *, hub: Hub | None = None) -> F
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         owned = hub is None
         app.state.hub = hub or connect_hub(settings.database_url, pool_size=settings.pool_size)
+        app.state.views = ViewDatabase.connect(settings.database_url, pool_size=settings.pool_size)
+        runner = ProjectionRunner(app.state.hub, app.state.views, all_views())
+        runner.setup()
+        app.state.runner = runner if settings.run_projections else None
+        if app.state.runner:
+            runner.start()
         try:
             yield
         finally:
+            if app.state.runner:
+                app.state.runner.stop()
+            app.state.views.close()
             if owned:
                 app.state.hub.close()
 
@@ -46,7 +58,9 @@ def create_app(settings: Settings | None = None, *, hub: Hub | None = None) -> F
 
     def context(request: Request, hub: HubDep) -> Context:
         principal, error = _authenticate(tokens, request.headers.get("authorization"))
-        return Context(hub=hub, principal=principal, auth_error=error)
+        state = request.app.state
+        return Context(hub=hub, views=state.views, runner=state.runner, settings=settings,
+                       principal=principal, auth_error=error)
 
     graphql = GraphQLRouter(
         build_schema(settings),
@@ -63,13 +77,17 @@ def create_app(settings: Settings | None = None, *, hub: Hub | None = None) -> F
         return {"status": "ok"}
 
     @app.get("/readyz", tags=["operations"])
-    def readyz(hub: HubDep) -> JSONResponse:
-        """The store answers; reports the log position."""
+    def readyz(request: Request, hub: HubDep) -> JSONResponse:
+        """The store answers; reports the log position and each view's position and lag."""
         try:
             position = hub.position()
+            views = view_positions(request.app.state.views)
         except Exception as error:  # noqa: BLE001 - any store failure means not ready
             return JSONResponse({"status": "unavailable", "store": str(error)}, status_code=503)
-        return JSONResponse({"status": "ready", "store": "ok", "logPosition": position})
+        return JSONResponse({
+            "status": "ready", "store": "ok", "logPosition": position,
+            "views": {name: {"position": at, "lag": position - at} for name, at in views.items()},
+        })
 
     return app
 

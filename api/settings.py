@@ -32,6 +32,10 @@ class Settings(BaseSettings):
     token_ttl: int = Field(default=3600, gt=0, le=90 * 24 * 3600)
     #: Connections per pool on PostgreSQL.
     pool_size: int = Field(default=5, ge=1, le=100)
+    #: `serve` keeps the views current in-process; turn off when `crmhub project` workers do.
+    run_projections: bool = True
+    #: How long a mutation waits for the views to show its write (seconds).
+    read_your_writes_timeout: float = Field(default=2.0, ge=0, le=60)
     #: GraphQL limits, on every endpoint.
     max_query_depth: int = Field(default=12, ge=2)
     max_aliases: int = Field(default=30, ge=1)

@@ -6,6 +6,7 @@ together into the one application through which every aggregate is saved.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from datetime import date
 from typing import Any, ParamSpec, TypeVar, cast
@@ -64,6 +65,7 @@ class HubCore(Application[UUID]):
         #: Called with the new log position after every commit (e.g. to wake the
         #: in-process projection runner at once instead of at its next poll).
         self.commit_listeners: list[Callable[[int], None]] = []
+        self._last_commit = threading.local()
 
     def construct_env(self, name: str, env: EnvType | None = None) -> Environment:
         """The library's settings from `env` alone: unlike the library's default, the
@@ -150,9 +152,15 @@ class HubCore(Application[UUID]):
         position = max((r.notification.id for r in recordings), default=None)
         if position is None:
             return self.position()
+        self._last_commit.position = position
         for listener in self.commit_listeners:
             listener(position)
         return position
+
+    def last_commit_position(self) -> int:
+        """The log position of this thread's latest commit (0 before any): what a client
+        that just wrote must see reflected in the views (read-your-writes)."""
+        return getattr(self._last_commit, "position", 0)
 
     def position(self) -> int:
         """The id of the newest event in the log (0 for an empty log)."""

@@ -34,6 +34,23 @@ POSITIONS_DDL = (
 SELECT_POSITION = "SELECT position FROM crmhub_view_positions WHERE view = ?"
 
 
+def view_positions(database: ViewDatabase) -> dict[str, int]:
+    """Each view's applied log position, as stored (whoever runs the views)."""
+    return {row["view"]: row["position"] for row in
+            database.query("SELECT view, position FROM crmhub_view_positions ORDER BY view")}
+
+
+def wait_for_views(database: ViewDatabase, position: int, *, timeout: float) -> bool:
+    """Read-your-writes when other processes run the views: poll their positions."""
+    deadline = time.monotonic() + timeout
+    while True:
+        if min(view_positions(database).values(), default=position) >= position:
+            return True
+        if time.monotonic() >= deadline:
+            return False
+        time.sleep(0.005)
+
+
 class ProjectionRunner:
     def __init__(self, hub: Hub, database: ViewDatabase, views: Sequence[View], *,
                  page_size: int = 1000, poll_interval: float = 0.5) -> None:

@@ -12,8 +12,11 @@ from strawberry.fastapi import BaseContext
 from strawberry.types import Info as StrawberryInfo
 
 from api.graphql.errors import graphql_errors
+from api.settings import Settings
 from api.tokens import Principal
 from domain.hub import Hub
+from projections.database import ViewDatabase
+from projections.runner import ProjectionRunner, wait_for_views
 
 T = TypeVar("T")
 
@@ -21,6 +24,10 @@ T = TypeVar("T")
 @dataclass
 class Context(BaseContext):
     hub: Hub
+    views: ViewDatabase
+    #: The in-process runner, or None when `crmhub project` workers keep the views.
+    runner: ProjectionRunner | None
+    settings: Settings
     principal: Principal | None
     #: Why the bearer token was refused, when one was sent but failed verification.
     auth_error: str | None = None
@@ -40,8 +47,24 @@ async def run_command(info: Info, command: Callable[..., T], /, **arguments: Any
     """
     principal = info.context.principal
     assert principal is not None, "resolvers run only after authentication"
+    hub = info.context.hub
+
+    def run() -> tuple[T, int]:
+        return command(actor=principal.id, **arguments), hub.last_commit_position()
+
     with graphql_errors():
-        return await to_thread.run_sync(partial(command, actor=principal.id, **arguments))
+        result, position = await to_thread.run_sync(run)
+    await caught_up(info.context, position)
+    return result
+
+
+async def caught_up(context: Context, position: int) -> None:
+    """Read-your-writes: wait (bounded) until the views show the log up to `position`."""
+    timeout = context.settings.read_your_writes_timeout
+    if context.runner is not None:
+        await to_thread.run_sync(context.runner.wait_for, position, timeout)
+    else:
+        await to_thread.run_sync(partial(wait_for_views, context.views, position, timeout=timeout))
 
 
 async def read(info: Info, query: Callable[..., T], /, *args: Any, **kwargs: Any) -> T:

@@ -15,6 +15,7 @@ from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
 
 from api.graphql.customers import CustomerMutation, CustomerQuery
+from api.graphql.directory import DirectoryQuery
 from api.graphql.errors import MaskInternalErrors
 from api.graphql.marketing import MarketingMutation, MarketingQuery
 from api.graphql.orders import OrderMutation, OrderQuery
@@ -22,7 +23,8 @@ from api.graphql.sales import SalesMutation, SalesQuery
 from api.graphql.service import ServiceMutation, ServiceQuery
 from api.settings import Settings
 
-Query = merge_types("Query", (CustomerQuery, SalesQuery, MarketingQuery, ServiceQuery, OrderQuery))
+Query = merge_types("Query", (CustomerQuery, DirectoryQuery, SalesQuery, MarketingQuery,
+                             ServiceQuery, OrderQuery))
 Mutation = merge_types("Mutation", (CustomerMutation, SalesMutation, MarketingMutation, ServiceMutation,
                                    OrderMutation))
 

@@ -1,0 +1,170 @@
+"""The customer directory and the customer 360, read from the customer view."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from typing import Generic, TypeVar
+
+import strawberry
+
+from api.graphql.auth import requires
+from api.graphql.context import Info, read
+from api.graphql.customers import Customer, CustomerKind, LifecycleStage
+from api.graphql.customers import _customer as load_customer
+from api.graphql.types import Channel, Department, Direction, Money
+from api.permissions import Action
+from domain import customers as model
+from domain.core import parse_id
+from domain.errors import NotFoundError
+from projections import customer_queries as queries
+from projections.pages import Page
+
+T = TypeVar("T")
+
+
+@strawberry.type
+class PageInfo:
+    has_next_page: bool
+    end_cursor: str | None
+
+
+@strawberry.type
+class Edge(Generic[T]):
+    cursor: str
+    node: T
+
+
+@strawberry.type
+class Connection(Generic[T]):
+    edges: list[Edge[T]]
+    page_info: PageInfo
+
+
+def connection(page: Page[object], node: type) -> Connection:  # type: ignore[type-arg]
+    return Connection(edges=[Edge(cursor=cursor, node=node.of(item))  # type: ignore[attr-defined]
+                             for cursor, item in page.items],
+                      page_info=PageInfo(has_next_page=page.has_next_page,
+                                         end_cursor=page.end_cursor))
+
+
+def _time(text: str) -> datetime:
+    return datetime.fromisoformat(text.replace("Z", "+00:00"))
+
+
+@strawberry.type(description="A customer as the directory and the 360 see them.")
+class CustomerSummary:
+    id: strawberry.ID
+    kind: CustomerKind
+    display_name: str
+    company_name: str | None
+    organisation_id: strawberry.ID | None
+    stage: LifecycleStage
+    owner: str | None
+    tags: list[str]
+    emails: list[str]
+    version: int
+    created_at: datetime
+    updated_at: datetime
+    open_cases: int
+    open_opportunities: int
+    last_purchase_at: datetime | None
+    lifetime_revenue: list[Money] = strawberry.field(
+        description="Purchases net of refunds, per currency.")
+
+    @classmethod
+    def of(cls, s: queries.CustomerSummary) -> CustomerSummary:
+        return cls(
+            id=strawberry.ID(s.id), kind=model.CustomerKind(s.kind), display_name=s.display_name,
+            company_name=s.company_name,
+            organisation_id=strawberry.ID(s.organisation_id) if s.organisation_id else None,
+            stage=model.LifecycleStage(s.stage), owner=s.owner, tags=s.tags, emails=s.emails,
+            version=s.version, created_at=_time(s.created_at), updated_at=_time(s.updated_at),
+            open_cases=s.open_cases, open_opportunities=s.open_opportunities,
+            last_purchase_at=_time(s.last_purchase_at) if s.last_purchase_at else None,
+            lifetime_revenue=[Money(amount=Decimal(a), currency=c) for a, c in s.lifetime_revenue],
+        )
+
+
+@strawberry.type(description="One contact on the customer's timeline.")
+class TimelineEntry:
+    interaction_id: strawberry.ID
+    occurred_at: datetime
+    recorded_at: datetime
+    channel: Channel
+    direction: Direction
+    department: Department
+    subject: str
+    summary: str | None
+    handled_by: str | None
+    duration_seconds: int | None
+    case_id: strawberry.ID | None
+    opportunity_id: strawberry.ID | None
+    campaign_id: strawberry.ID | None
+    order_id: strawberry.ID | None
+    corrected: bool
+
+    @classmethod
+    def of(cls, e: queries.TimelineEntry) -> TimelineEntry:
+        def ident(value: str | None) -> strawberry.ID | None:
+            return strawberry.ID(value) if value else None
+
+        return cls(
+            interaction_id=strawberry.ID(e.interaction_id), occurred_at=_time(e.occurred_at),
+            recorded_at=_time(e.recorded_at), channel=Channel(e.channel),
+            direction=Direction(e.direction), department=Department(e.department),
+            subject=e.subject, summary=e.summary, handled_by=e.handled_by,
+            duration_seconds=e.duration_seconds, case_id=ident(e.case_id),
+            opportunity_id=ident(e.opportunity_id), campaign_id=ident(e.campaign_id),
+            order_id=ident(e.order_id), corrected=e.corrected,
+        )
+
+
+@strawberry.type(description="Everything about one customer, across channels and departments.")
+class Customer360:
+    id: strawberry.ID
+    summary: CustomerSummary
+
+    @strawberry.field(description="The current profile, from the event store.")
+    async def profile(self, info: Info) -> Customer:
+        return await load_customer(info, self.id)
+
+    @strawberry.field(description="Every contact, newest first.")
+    async def timeline(
+        self, info: Info, channel: Channel | None = None, department: Department | None = None,
+        direction: Direction | None = None, since: datetime | None = None,
+        until: datetime | None = None, first: int = 50, after: str | None = None,
+    ) -> Connection[TimelineEntry]:
+        page = await read(info, queries.timeline, info.context.views, customer_id=str(self.id),
+                          channel=channel and channel.value,
+                          department=department and department.value,
+                          direction=direction and direction.value,
+                          since=since, until=until, first=first, after=after)
+        return connection(page, TimelineEntry)
+
+
+@strawberry.type
+class DirectoryQuery:
+    @strawberry.field(extensions=requires(Action.CUSTOMERS_READ),
+                      description="Customers by name; `search` matches a name or email prefix.")
+    async def customers(
+        self, info: Info, search: str | None = None, stage: LifecycleStage | None = None,
+        owner: str | None = None, tag: str | None = None, company: str | None = None,
+        first: int = 20, after: str | None = None,
+    ) -> Connection[CustomerSummary]:
+        page = await read(info, queries.search_customers, info.context.views, search=search,
+                          stage=stage and stage.value, owner=owner, tag=tag, company=company,
+                          first=first, after=after)
+        return connection(page, CustomerSummary)
+
+    @strawberry.field(extensions=requires(Action.CUSTOMERS_READ))
+    async def customer360(self, info: Info, id: strawberry.ID) -> Customer360 | None:
+        def summary() -> queries.CustomerSummary:
+            customer_id = str(parse_id(id, "id"))
+            found = queries.customer_summaries(info.context.views, [customer_id])
+            if customer_id not in found:
+                raise NotFoundError("customer", customer_id)
+            return found[customer_id]
+
+        found = await read(info, summary)
+        return Customer360(id=strawberry.ID(found.id), summary=CustomerSummary.of(found))

@@ -1,0 +1,22 @@
+"""Every view the hub keeps, by name: what `serve`, `project` and `rebuild` run."""
+
+from __future__ import annotations
+
+from projections.customers import CustomerView
+from projections.view import View
+
+
+def all_views() -> list[View]:
+    return [CustomerView()]
+
+
+def views_named(names: list[str] | None) -> list[View]:
+    """The views with these names (all when None); an unknown name is an error."""
+    views = all_views()
+    if not names:
+        return views
+    known = {view.name: view for view in views}
+    unknown = sorted(set(names) - set(known))
+    if unknown:
+        raise ValueError(f"unknown view(s) {', '.join(unknown)}; views: {', '.join(known)}")
+    return [known[name] for name in names]
