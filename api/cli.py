@@ -3,17 +3,24 @@
 from __future__ import annotations
 
 import re
+import signal
+import threading
 from pathlib import Path
 from typing import Annotated
 
 import typer
 from pydantic import ValidationError
 from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from api.settings import Settings, SettingsError
 from api.tokens import ROLES, TokenService, new_key_pem
 from domain.errors import DomainError
 from domain.hub import Hub
+from projections.catalog import views_named
+from projections.database import ViewDatabase
+from projections.locks import running
+from projections.runner import ProjectionRunner
 
 app = typer.Typer(help="crmhub: an event-sourced CRM hub.", no_args_is_help=True,
                   pretty_exceptions_enable=False)
@@ -110,6 +117,83 @@ def schema(
         typer.echo(sdl, nl=False)
     else:
         output.write_text(sdl)
+
+
+ViewOption = Annotated[list[str] | None, typer.Option(
+    "--view", help="Only this view (repeatable); all views by default.")]
+
+
+PageOption = Annotated[int, typer.Option(min=1, max=10_000,
+                                         help="Events read and applied per transaction.")]
+
+
+def _runner(config: Settings, hub: Hub, names: list[str] | None, page_size: int) -> ProjectionRunner:
+    try:
+        views = views_named(names)
+    except ValueError as error:
+        raise typer.BadParameter(str(error), param_hint="--view") from None
+    database = ViewDatabase.connect(config.database_url, pool_size=config.pool_size)
+    return ProjectionRunner(hub, database, views, page_size=page_size)
+
+
+@app.command()
+def rebuild(view: ViewOption = None, page_size: PageOption = 1000) -> None:
+    """Drop views and rebuild them from the log, with a progress bar."""
+    config = settings()
+    hub = open_hub(config)
+    runner = _runner(config, hub, view, page_size)
+    try:
+        with running(runner.database, [v.name for v in runner.views]):
+            runner.reset([v.name for v in runner.views])
+            total = hub.position()
+            columns = (TextColumn("rebuilding"), BarColumn(), MofNCompleteColumn(),
+                       TextColumn("{task.fields[rate]} events/s"), TimeRemainingColumn())
+            with Progress(*columns, console=err) as progress:
+                task = progress.add_task("rebuild", total=total, rate="-")
+
+                def advance(count: int) -> None:
+                    progress.update(task, advance=count)
+                    rate = progress.tasks[0].speed
+                    progress.update(task, rate=f"{rate:,.0f}" if rate else "-")
+
+                runner.catch_up(on_page=advance)
+        err.print(f"[green]rebuilt[/green] {', '.join(runner.positions())} up to {total:,}")
+    finally:
+        runner.database.close()
+        hub.close()
+
+
+@app.command()
+def project(
+    view: ViewOption = None,
+    once: Annotated[bool, typer.Option("--once", help="Catch up, then exit.")] = False,
+    page_size: PageOption = 1000,
+) -> None:
+    """Keep views current in this process (a worker); run `serve` with
+    CRMHUB_RUN_PROJECTIONS=false when workers do it. A second worker for the same view
+    waits, and takes over when the first stops or dies."""
+    config = settings()
+    hub = open_hub(config)
+    runner = _runner(config, hub, view, page_size)
+    names = [v.name for v in runner.views]
+    stop = threading.Event()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: stop.set())
+    try:
+        err.print(f"waiting for the right to run: {', '.join(names)}")
+        with running(runner.database, names):
+            runner.setup()
+            err.print(f"projecting {', '.join(names)} from position {runner.position:,}")
+            if once:
+                runner.catch_up()
+            else:
+                runner.start()
+                stop.wait()
+                runner.stop()
+        err.print(f"stopped at {runner.position:,}")
+    finally:
+        runner.database.close()
+        hub.close()
 
 
 @token_app.command("issue")

@@ -115,22 +115,25 @@ class ProjectionRunner:
     def catch_up(self, *, on_page: Callable[[int], None] | None = None) -> int:
         """Apply everything in the log now; return the position reached."""
         while not self._stopping.is_set():
+            after = self.position
             notifications = self.hub.recorder.select_notifications(
-                start=self.position + 1, limit=self.page_size)
+                start=after + 1, limit=self.page_size)
             if not notifications:
                 break
             last = notifications[-1].id
             events = [(n.id, self.hub.mapper.to_domain_event(n)) for n in notifications]
             for view in self.views:
                 if self._positions[view.name] < last:
-                    self._apply(view, events, last)
+                    self._apply(view, events, after=after, last=last)
             with self._progress:
                 self._progress.notify_all()
             if on_page:
                 on_page(len(notifications))
         return self.position
 
-    def _apply(self, view: View, events: Sequence[tuple[int, Any]], last: int) -> None:
+    def _apply(self, view: View, events: Sequence[tuple[int, Any]], *, after: int,
+               last: int) -> None:
+        """Apply the page (events after log position `after`, up to `last`) to `view`."""
         with self.database.transaction() as tx:
             # Lock the position row: a second runner of this view waits here, then skips
             # what the first applied. (SQLite's BEGIN IMMEDIATE already serialises writers.)
@@ -139,6 +142,10 @@ class ProjectionRunner:
                 select += " FOR UPDATE"
             (row,) = tx.query(select, (view.name,))
             done = row["position"]
+            if done < after:
+                # Rebuilt by someone else since we read the page: start again from `done`.
+                self._positions[view.name] = done
+                return
             if done < last:
                 view.apply(tx, [event for position, event in events if position > done])
                 tx.execute("UPDATE crmhub_view_positions SET position = ? WHERE view = ?",
