@@ -10,6 +10,7 @@ from fastapi import Depends, FastAPI, Request
 from fastapi.responses import JSONResponse
 from strawberry.fastapi import GraphQLRouter
 
+from api import metrics
 from api.graphql.context import Context
 from api.graphql.schema import build_schema
 from api.settings import Settings
@@ -70,6 +71,7 @@ def create_app(settings: Settings | None = None, *, hub: Hub | None = None) -> F
         multipart_uploads_enabled=False,
     )
     app.include_router(graphql, prefix="/graphql")
+    metrics.install(app)
 
     @app.get("/healthz", tags=["operations"])
     def healthz() -> dict[str, str]:

@@ -111,7 +111,7 @@ def _summaries(db: ViewDatabase, rows: list[dict[str, Any]]) -> list[CustomerSum
     revenue: dict[str, list[tuple[Decimal, str]]] = {i: [] for i in ids}
     if ids:
         marks = ", ".join("?" * len(ids))
-        with db.transaction() as tx:
+        with db.transaction(write=False) as tx:
             for row in tx.query(f"SELECT customer_id, tag FROM view_customer_tags"  # noqa: S608
                                 f" WHERE customer_id IN ({marks}) ORDER BY tag", ids):
                 tags[row["customer_id"]].append(row["tag"])

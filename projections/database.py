@@ -39,11 +39,13 @@ class ViewDatabase:
         return PostgresViews(settings, pool_size=pool_size)
 
     @contextmanager
-    def transaction(self) -> Iterator[Transaction]:
+    def transaction(self, *, write: bool = True) -> Iterator[Transaction]:
+        """One transaction; `write=False` for reads (one consistent snapshot, and on
+        SQLite no writer lock)."""
         raise NotImplementedError  # pragma: no cover
 
     def query(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
-        with self.transaction() as tx:
+        with self.transaction(write=False) as tx:
             return tx.query(sql, params)
 
     def close(self) -> None:
@@ -89,9 +91,10 @@ class SQLiteViews(ViewDatabase):
         return connection
 
     @contextmanager
-    def transaction(self) -> Iterator[Transaction]:
+    def transaction(self, *, write: bool = True) -> Iterator[Transaction]:
         connection = self._connection()
-        connection.execute("BEGIN IMMEDIATE")  # one writer at a time, from the start
+        # Writers take the lock at BEGIN (one at a time, no upgrade deadlocks).
+        connection.execute("BEGIN IMMEDIATE" if write else "BEGIN")
         try:
             yield _SQLiteTransaction(connection)
         except BaseException:
@@ -150,7 +153,7 @@ class PostgresViews(ViewDatabase):
         )
 
     @contextmanager
-    def transaction(self) -> Iterator[Transaction]:
+    def transaction(self, *, write: bool = True) -> Iterator[Transaction]:
         # Pipeline mode: a view's writes go to the server without waiting for each reply.
         with self.pool.connection() as connection, connection.pipeline(), \
                 connection.transaction(), connection.cursor() as cursor:

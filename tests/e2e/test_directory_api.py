@@ -88,3 +88,11 @@ def test_readiness_reports_each_view_and_its_lag(client, gql):
     register(gql, "Ada", "Lovelace")
     ready = client.get("/readyz").json()
     assert ready["views"]["customers"] == {"position": ready["logPosition"], "lag": 0}
+
+
+def test_metrics_report_requests_the_log_and_each_views_lag(client, gql):
+    register(gql, "Ada", "Lovelace")
+    text = client.get("/metrics").text
+    assert 'crmhub_http_requests_total{method="POST",path="/graphql",status="200"}' in text
+    assert "crmhub_log_position 1.0" in text
+    assert 'crmhub_view_lag_events{view="customers"} 0.0' in text
