@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from projections.customers import CustomerView
+from projections.marketing import MarketingView
+from projections.service import ServiceView
 from projections.view import View
 
 
 def all_views() -> list[View]:
-    return [CustomerView()]
+    return [CustomerView(), ServiceView(), MarketingView()]
 
 
 def views_named(names: list[str] | None) -> list[View]:
