@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
-from typing import Generic, TypeVar
 
 import strawberry
 
@@ -12,40 +11,13 @@ from api.graphql.auth import requires
 from api.graphql.context import Info, read
 from api.graphql.customers import Customer, CustomerKind, LifecycleStage
 from api.graphql.customers import _customer as load_customer
+from api.graphql.pagination import Connection, connection
 from api.graphql.types import Channel, Department, Direction, Money
 from api.permissions import Action
 from domain import customers as model
 from domain.core import parse_id
 from domain.errors import NotFoundError
 from projections import customer_queries as queries
-from projections.pages import Page
-
-T = TypeVar("T")
-
-
-@strawberry.type
-class PageInfo:
-    has_next_page: bool
-    end_cursor: str | None
-
-
-@strawberry.type
-class Edge(Generic[T]):
-    cursor: str
-    node: T
-
-
-@strawberry.type
-class Connection(Generic[T]):
-    edges: list[Edge[T]]
-    page_info: PageInfo
-
-
-def connection(page: Page[object], node: type) -> Connection:  # type: ignore[type-arg]
-    return Connection(edges=[Edge(cursor=cursor, node=node.of(item))  # type: ignore[attr-defined]
-                             for cursor, item in page.items],
-                      page_info=PageInfo(has_next_page=page.has_next_page,
-                                         end_cursor=page.end_cursor))
 
 
 def _time(text: str) -> datetime:
@@ -140,7 +112,7 @@ class Customer360:
                           department=department and department.value,
                           direction=direction and direction.value,
                           since=since, until=until, first=first, after=after)
-        return connection(page, TimelineEntry)
+        return connection(page, TimelineEntry.of)
 
 
 @strawberry.type
@@ -155,7 +127,7 @@ class DirectoryQuery:
         page = await read(info, queries.search_customers, info.context.views, search=search,
                           stage=stage and stage.value, owner=owner, tag=tag, company=company,
                           first=first, after=after)
-        return connection(page, CustomerSummary)
+        return connection(page, CustomerSummary.of)
 
     @strawberry.field(extensions=requires(Action.CUSTOMERS_READ))
     async def customer360(self, info: Info, id: strawberry.ID) -> Customer360 | None:
