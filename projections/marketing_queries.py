@@ -115,7 +115,7 @@ def list_campaigns(
     limit = page_size(first)
     window = _window(attribution_days)
     where, params = _filters(statuses=[status] if status is not None else None, channel=channel)
-    key = decode_cursor(after, 2)
+    key = _campaign_key(decode_cursor(after, 2))
     if key is not None:
         where.append("(c.starts_on < ? OR (c.starts_on = ? AND c.id < ?))")
         params += [key[0], key[0], key[1]]
@@ -186,6 +186,20 @@ def _window(attribution_days: int) -> int:
     if not 1 <= attribution_days <= MAX_ATTRIBUTION_DAYS:
         raise InvalidValueError("attributionDays", f"must be between 1 and {MAX_ATTRIBUTION_DAYS}")
     return timedelta(days=attribution_days) // timedelta(microseconds=1)
+
+
+def _campaign_key(key: list[Any] | None) -> list[Any] | None:
+    """The key of a cursor of this list: a cursor of another list, or a forged one
+    (whose values PostgreSQL would refuse to compare with text), is bad input."""
+    if key is None:
+        return None
+    try:
+        starts_on = date.fromisoformat(key[0])
+    except (TypeError, ValueError):
+        starts_on = None
+    if starts_on is None or starts_on.isoformat() != key[0] or not isinstance(key[1], str):
+        raise InvalidValueError("after", "is not a cursor of this list")
+    return key
 
 
 def _filters(*, statuses: Sequence[str] | None, channel: str | None,

@@ -37,7 +37,8 @@ def decode_cursor(cursor: str | None, size: int) -> list[Any] | None:
         key = json.loads(base64.urlsafe_b64decode(cursor.encode()))
     except (ValueError, binascii.Error):
         key = None
-    if not isinstance(key, list) or len(key) != size:
+    # Every part of every key is text: a forged number must not reach a comparison.
+    if not (isinstance(key, list) and len(key) == size and all(isinstance(k, str) for k in key)):
         raise InvalidValueError("after", "is not a cursor of this list")
     return key
 
