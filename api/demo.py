@@ -280,7 +280,7 @@ class DemoBuilder:
         quote_id = self.hub.issue_quote(actor=owner, opportunity_id=opportunity_id,
                                         currency=CURRENCY, lines=lines, occurred_at=at,
                                         valid_until=(at + timedelta(days=30)).date())
-        decided = self.later(at, 24 * 6)
+        decided = min(self.later(at, 24 * 6), at + timedelta(days=29))  # while still valid
         roll = self.random.random()
         if roll < 0.5:
             self.hub.accept_quote(actor=owner, quote_id=quote_id, occurred_at=decided)

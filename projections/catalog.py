@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from projections.customers import CustomerView
 from projections.marketing import MarketingView
+from projections.sales import SalesView
 from projections.service import ServiceView
 from projections.view import View
 
 
 def all_views() -> list[View]:
-    return [CustomerView(), ServiceView(), MarketingView()]
+    return [CustomerView(), SalesView(), ServiceView(), MarketingView()]
 
 
 def views_named(names: list[str] | None) -> list[View]:
