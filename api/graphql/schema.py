@@ -21,11 +21,12 @@ from api.graphql.marketing import MarketingMutation, MarketingQuery
 from api.graphql.marketing_dashboard import MarketingDashboardQuery
 from api.graphql.orders import OrderMutation, OrderQuery
 from api.graphql.sales import SalesMutation, SalesQuery
+from api.graphql.sales_dashboard import SalesDashboardQuery
 from api.graphql.service import ServiceMutation, ServiceQuery
 from api.graphql.service_dashboard import ServiceDashboardQuery
 from api.settings import Settings
 
-Query = merge_types("Query", (CustomerQuery, DirectoryQuery, SalesQuery, MarketingQuery,
+Query = merge_types("Query", (CustomerQuery, DirectoryQuery, SalesQuery, SalesDashboardQuery, MarketingQuery,
                              MarketingDashboardQuery, ServiceQuery, ServiceDashboardQuery, OrderQuery))
 Mutation = merge_types("Mutation", (CustomerMutation, SalesMutation, MarketingMutation, ServiceMutation,
                                    OrderMutation))
