@@ -6,6 +6,7 @@ together into the one application through which every aggregate is saved.
 
 from __future__ import annotations
 
+import functools
 import threading
 from collections.abc import Callable
 from datetime import date
@@ -45,15 +46,12 @@ def command(method: Callable[P, R]) -> Callable[P, R]:
     raises records both; that is set here and nowhere else.
     """
 
+    @functools.wraps(method)
     def run(*args: P.args, **kwargs: P.kwargs) -> R:
         actor = cast(str, kwargs.get("actor"))
         with acting(actor, cast(Any, kwargs.get("occurred_at"))):
             return method(*args, **kwargs)
 
-    run.__name__ = method.__name__
-    run.__qualname__ = method.__qualname__
-    run.__doc__ = method.__doc__
-    run.__wrapped__ = method  # type: ignore[attr-defined]
     return run
 
 
