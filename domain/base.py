@@ -45,9 +45,10 @@ def acting(actor: str, occurred_at: datetime | None = None) -> Iterator[CommandC
     # One business time for the whole command, so that every event it raises (and every
     # due time it computes from `now()`) agrees on when it happened.
     occurred_at = _checked_time(occurred_at) if occurred_at else datetime.now(UTC)
-    token = _context.set(CommandContext(actor=actor.strip(), occurred_at=occurred_at))
+    context = CommandContext(actor=actor.strip(), occurred_at=occurred_at)
+    token = _context.set(context)
     try:
-        yield _context.get()  # type: ignore[misc]
+        yield context
     finally:
         _context.reset(token)
 
