@@ -29,9 +29,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import socket
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -40,14 +38,12 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from importlib.metadata import version
 from pathlib import Path
 from time import perf_counter, sleep
 from typing import IO
 from uuid import UUID
 
 import httpx
-import psycopg
 from eventsourcing.application import Application
 from eventsourcing.domain import Aggregate, event
 from rich.console import Console
@@ -56,13 +52,11 @@ from rich.table import Table
 from api.settings import Settings
 from api.store import connect_hub
 from api.tokens import TokenService
+from bench._common import fresh_store, machine, percentile_ms, verdict
 from domain.hub import Hub
 from domain.interactions import InteractionDraft
 from domain.storage import store_settings
 
-POSTGRES_URL = os.environ.get(
-    "CRMHUB_BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test"
-)
 ACTOR = "bench:ingest"
 CUSTOMERS = 200
 #: Ratio of the hub's single-command throughput to the raw library's, and the batch
@@ -84,9 +78,7 @@ class Measurement:
         return self.events / self.seconds
 
     def percentile_ms(self, p: int) -> float:
-        if len(self.latencies) < 2:
-            return self.latencies[0] * 1000
-        return statistics.quantiles(self.latencies, n=100, method="inclusive")[p - 1] * 1000
+        return percentile_ms(self.latencies, p)
 
 
 #: A measured row: given a fresh store's URL and how many events to append, measure.
@@ -336,27 +328,6 @@ def http_batch_100(url: str, events: int) -> Measurement:
     return http_mutations(url, events, 100)
 
 
-# -- stores --------------------------------------------------------------------------
-
-
-@contextmanager
-def fresh_store(database: str) -> Iterator[str]:
-    """The URL of a new, empty store, removed when the row is done."""
-    if database == "sqlite":
-        with tempfile.TemporaryDirectory(prefix="crmhub-bench-") as directory:
-            yield f"sqlite:///{directory}/bench.db"
-        return
-    dsn = POSTGRES_URL.split("?")[0]
-    schema = f"bench_{uuid.uuid4().hex[:12]}"
-    with psycopg.connect(dsn, autocommit=True) as conn:
-        conn.execute(f'CREATE SCHEMA "{schema}"')
-    try:
-        yield f"{POSTGRES_URL.split('?')[0]}?schema={schema}"
-    finally:
-        with psycopg.connect(dsn, autocommit=True) as conn:
-            conn.execute(f'DROP SCHEMA "{schema}" CASCADE')
-
-
 # -- report --------------------------------------------------------------------------
 
 
@@ -394,19 +365,15 @@ def median_run(database: str, measured: Row, events: int, repeat: int) -> Measur
 
 def verdicts(database: str, results: dict[str, Measurement], console: Console) -> None:
     ratio = results["hub_single"].events_per_second / results["raw_single"].events_per_second
-    console.print(_verdict(f"hub / raw, one at a time: {ratio:.0%}",
-                           f"target >= {SINGLE_RATIO_TARGET:.0%}", ratio >= SINGLE_RATIO_TARGET))
+    console.print(verdict(f"hub / raw, one at a time: {ratio:.0%}",
+                          f"target >= {SINGLE_RATIO_TARGET:.0%}", ratio >= SINGLE_RATIO_TARGET))
     if database == "postgres":
         best = max(results["hub_batch_100"].events_per_second,
                    results["hub_batch_1000"].events_per_second)
-        console.print(_verdict(f"hub batches: {best:,.0f} interactions/s",
-                               f"target >= {BATCH_TARGET_PER_SECOND:,}",
-                               best >= BATCH_TARGET_PER_SECOND))
+        console.print(verdict(f"hub batches: {best:,.0f} interactions/s",
+                              f"target >= {BATCH_TARGET_PER_SECOND:,}",
+                              best >= BATCH_TARGET_PER_SECOND))
     console.print()
-
-
-def _verdict(figure: str, target: str, met: bool) -> str:
-    return f"{figure} ({target}): " + ("[green]met[/]" if met else "[red]missed[/]")
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -424,8 +391,7 @@ def main(argv: list[str] | None = None) -> None:
         parser.error("--repeat must be at least 1")
     # Rich falls back to 80 columns when the output is not a terminal: too narrow here.
     console = Console(width=None if sys.stdout.isatty() else 110)
-    console.print(f"Python {platform.python_version()}, eventsourcing {version('eventsourcing')}, "
-                  f"psycopg {version('psycopg')}, {os.cpu_count()} CPUs\n")
+    console.print(machine())
     databases = ("sqlite", "postgres") if arguments.database == "both" else (arguments.database,)
     for database in databases:
         run(database, arguments.events, arguments.repeat, console)
