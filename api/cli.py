@@ -177,11 +177,17 @@ def project(
     runner = _runner(config, hub, view, page_size)
     names = [v.name for v in runner.views]
     stop = threading.Event()
+
+    def leave(*_: object) -> None:
+        raise SystemExit(0)  # interrupts the wait for the lock (a blocking system call)
+
     for signum in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(signum, lambda *_: stop.set())
+        signal.signal(signum, leave)
     try:
         err.print(f"waiting for the right to run: {', '.join(names)}")
         with running(runner.database, names):
+            for signum in (signal.SIGTERM, signal.SIGINT):
+                signal.signal(signum, lambda *_: stop.set())
             runner.setup()
             err.print(f"projecting {', '.join(names)} from position {runner.position:,}")
             if once:

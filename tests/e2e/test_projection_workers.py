@@ -91,3 +91,50 @@ def test_rebuild_and_project_refuse_an_unknown_view(database_url, tmp_path):
         result = cli.invoke(app, command, env=env)
         assert result.exit_code == 2
         assert "unknown view(s) nope" in result.output
+
+
+def test_a_second_worker_waits_and_takes_over_when_the_first_dies(database_url, tmp_path):
+    a_busy_store(database_url)
+    env = {**os.environ, "CRMHUB_DATABASE_URL": database_url,
+           "CRMHUB_DATA_DIR": str(tmp_path / "data")}
+
+    def worker(name: str) -> tuple[subprocess.Popen[bytes], Path]:
+        log = tmp_path / f"{name}.log"
+        process = subprocess.Popen(  # noqa: S603
+            [sys.executable, "-c", "from api.cli import main; main()", "project"],
+            env=env, stdout=subprocess.DEVNULL, stderr=log.open("wb"),
+            cwd=Path(__file__).parents[2])
+        return process, log
+
+    def until(condition, what: str) -> None:
+        deadline = time.monotonic() + 60
+        while not condition():
+            assert time.monotonic() < deadline, what
+            time.sleep(0.05)
+
+    workers = [worker("one"), worker("two")]
+    try:
+        def running() -> list[int]:
+            return [n for n, (_, log) in enumerate(workers) if "projecting" in log.read_text()]
+
+        until(lambda: running() and all("waiting" in log.read_text() for _, log in workers),
+              "the workers never started")
+        time.sleep(1)
+        (holder,) = running()  # exactly one runs the views; the other waits
+        waiter = 1 - holder
+
+        workers[holder][0].send_signal(signal.SIGKILL)
+        workers[holder][0].wait(timeout=10)
+        until(lambda: waiter in running(), "the waiting worker never took over")
+        head = a_busy_store(database_url)
+        views = ViewDatabase.connect(database_url)
+        try:
+            until(lambda: min(view_positions(views).values()) >= head,
+                  "the second worker did not keep the views current")
+        finally:
+            views.close()
+    finally:
+        for process, _ in workers:
+            if process.poll() is None:
+                process.terminate()
+                process.wait(timeout=10)
