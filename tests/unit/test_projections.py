@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -13,6 +14,7 @@ from hypothesis import strategies as st
 from domain.customers import Customer
 from domain.hub import Hub
 from domain.interactions import InteractionDraft
+from projections.catalog import all_views
 from projections.customers import CustomerView
 from projections.database import ViewDatabase
 from projections.runner import ProjectionRunner
@@ -33,9 +35,9 @@ def runner(hub: Hub, views: ViewDatabase) -> ProjectionRunner:
 
 
 def snapshot(views: ViewDatabase) -> dict[str, list[dict[str, Any]]]:
-    """Every row of every table of the view, in a stable order."""
+    """Every row of every table of every view, in a stable order."""
     return {table: sorted(views.query(f"SELECT * FROM {table}"), key=repr)  # noqa: S608
-            for table in CustomerView.tables}
+            for view in all_views() for table in view.tables}
 
 
 def person(hub: Hub, given: str, family: str, **kwargs: Any) -> Any:
@@ -139,24 +141,23 @@ def test_a_background_runner_lets_a_writer_read_its_write(hub, views):
 
 COMMANDS = st.lists(st.tuples(
     st.sampled_from(["register", "stage", "tag", "call", "case", "resolve", "buy", "refund",
-                     "rename", "catch_up"]),
-    st.integers(min_value=0, max_value=5)), min_size=1, max_size=25)
+                     "rename", "deal", "win", "lead", "campaign", "respond", "catch_up"]),
+    st.integers(min_value=0, max_value=5)), min_size=1, max_size=30)
 
 
 @settings(max_examples=15, deadline=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(commands=COMMANDS)
 def test_incremental_projection_equals_a_rebuild(database_url, commands):
+    """Every view at once: any story, projected as it happens, equals a rebuild."""
     hub = Hub.connect(database_url)
     views = ViewDatabase.connect(database_url)
     try:
-        runner = ProjectionRunner(hub, views, [CustomerView()], page_size=3)
+        runner = ProjectionRunner(hub, views, all_views(), page_size=3)
         runner.reset()
-        customers: list[Any] = []
-        cases: list[Any] = []
-        purchases: list[Any] = []
+        story = Story()
         for command, n in commands:
-            run(hub, runner, command, n, customers, cases, purchases)
+            run(hub, runner, command, n, story)
         runner.catch_up()
         incremental = snapshot(views)
 
@@ -168,10 +169,38 @@ def test_incremental_projection_equals_a_rebuild(database_url, commands):
         hub.close()
 
 
-def run(hub: Hub, runner: ProjectionRunner, command: str, n: int, customers: list[Any],
-        cases: list[Any], purchases: list[Any]) -> None:
+@dataclass
+class Story:
+    customers: list[Any] = field(default_factory=list)
+    cases: list[Any] = field(default_factory=list)
+    purchases: list[Any] = field(default_factory=list)
+    deals: list[Any] = field(default_factory=list)
+    campaign: Any = None
+    messaged: set[Any] = field(default_factory=set)
+
+
+def run(hub: Hub, runner: ProjectionRunner, command: str, n: int, story: Story) -> None:
     """One random step of a story; steps that need something missing do nothing."""
+    customers, cases, purchases = story.customers, story.cases, story.purchases
     pick = customers[n % len(customers)] if customers else None
+    today = datetime.now(UTC).date()
+    if command == "lead":
+        lead = hub.capture_lead(actor="x", source="web_form", channel="web", given_name=f"L{n}",
+                                email=f"l{n}@example.com")
+        if n % 2:
+            hub.qualify_lead(actor="x", lead_id=lead)
+            conversion = hub.convert_lead(actor="x", lead_id=lead, opportunity_name="First",
+                                          amount="100", currency="EUR",
+                                          expected_close_date=today + timedelta(days=30))
+            customers.append(conversion.customer_id)
+            story.deals.append(conversion.opportunity_id)
+        return
+    if command == "campaign" and story.campaign is None:
+        story.campaign = hub.create_campaign(actor="x", name="C", channel="email", budget="100",
+                                             currency="EUR", starts_on=today,
+                                             ends_on=today + timedelta(days=9))
+        hub.launch_campaign(actor="x", campaign_id=story.campaign)
+        return
     if command == "register":
         customers.append(person(hub, f"P{len(customers)}", "Q"))
     elif command == "catch_up":
@@ -202,3 +231,18 @@ def run(hub: Hub, runner: ProjectionRunner, command: str, n: int, customers: lis
     elif command == "refund" and purchases:
         purchase = purchases.pop(n % len(purchases))
         hub.refund_purchase(actor="x", purchase_id=purchase, amount="1.00", reason="r")
+    elif command == "deal":
+        story.deals.append(hub.open_opportunity(
+            actor="x", customer_id=pick, name="D", amount=f"{10 + n}", currency="EUR",
+            expected_close_date=today + timedelta(days=10 + n)))
+    elif command == "win" and story.deals:
+        deal = story.deals.pop(n % len(story.deals))
+        hub.close_opportunity(actor="x", opportunity_id=deal, outcome="won" if n % 2 else "lost",
+                              reason="price")
+    elif command == "respond" and story.campaign is not None:
+        if pick not in story.messaged:
+            hub.send_campaign_message(actor="x", campaign_id=story.campaign, customer_id=pick)
+            story.messaged.add(pick)
+        else:
+            hub.record_campaign_response(actor="x", campaign_id=story.campaign, customer_id=pick,
+                                         response="opened")
