@@ -18,6 +18,7 @@ import pytest
 
 from api.store import connect_hub
 from domain.hub import Hub
+from projections.database import ViewDatabase
 
 BASE_URL = os.environ.get("CRMHUB_DATABASE_URL", "sqlite:")
 
@@ -48,6 +49,14 @@ def database_url(tmp_path: Path) -> Iterator[str]:
     finally:
         with psycopg.connect(dsn, autocommit=True) as conn:
             conn.execute(f'DROP SCHEMA "{schema}" CASCADE')
+
+
+@pytest.fixture
+def views(database_url: str) -> Iterator[ViewDatabase]:
+    """The read models' database, beside the store under test."""
+    database = ViewDatabase.connect(database_url)
+    yield database
+    database.close()
 
 
 @pytest.fixture

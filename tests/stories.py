@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
 from domain.hub import Hub
+from projections.database import ViewDatabase
 
 
 @contextmanager
@@ -15,6 +16,12 @@ def records_nothing(hub: Hub) -> Iterator[None]:
     before = hub.position()
     yield
     assert hub.position() == before, "a refused command recorded events"
+
+
+def tables(views: ViewDatabase, names: Sequence[str]) -> dict[str, list[dict[str, Any]]]:
+    """Every row of these view tables, in a stable order (to compare two projections)."""
+    return {name: sorted(views.query(f"SELECT * FROM {name}"), key=repr)  # noqa: S608
+            for name in names}
 
 
 def events_since(hub: Hub, position: int = 0) -> list[Any]:

@@ -17,6 +17,7 @@ from domain.interactions import InteractionDraft
 from projections.customers import CustomerView
 from projections.database import ViewDatabase
 from projections.runner import view_positions
+from tests.stories import tables
 
 cli = CliRunner()
 
@@ -35,11 +36,10 @@ def a_busy_store(database_url: str) -> int:
         hub.close()
 
 
-def tables(database_url: str) -> dict[str, list]:
+def view_tables(database_url: str) -> dict[str, list]:
     views = ViewDatabase.connect(database_url)
     try:
-        return {t: sorted(views.query(f"SELECT * FROM {t}"), key=repr)  # noqa: S608
-                for t in CustomerView.tables}
+        return tables(views, CustomerView.tables)
     finally:
         views.close()
 
@@ -70,10 +70,10 @@ def test_a_worker_killed_mid_catch_up_resumes_without_loss_or_double_count(datab
 
     resumed = cli.invoke(app, ["project", "--once"], env=env)
     assert resumed.exit_code == 0, resumed.output
-    incremental = tables(database_url)
+    incremental = view_tables(database_url)
     rebuilt = cli.invoke(app, ["rebuild", "--view", "customers"], env=env)
     assert rebuilt.exit_code == 0, rebuilt.output
-    assert tables(database_url) == incremental
+    assert view_tables(database_url) == incremental
     assert len(incremental["view_timeline"]) == 30 * 60
 
 

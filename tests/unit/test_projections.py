@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -18,13 +17,7 @@ from projections.catalog import all_views
 from projections.customers import CustomerView
 from projections.database import ViewDatabase
 from projections.runner import ProjectionRunner
-
-
-@pytest.fixture
-def views(database_url: str) -> Iterator[ViewDatabase]:
-    database = ViewDatabase.connect(database_url)
-    yield database
-    database.close()
+from tests.stories import tables
 
 
 @pytest.fixture
@@ -36,8 +29,7 @@ def runner(hub: Hub, views: ViewDatabase) -> ProjectionRunner:
 
 def snapshot(views: ViewDatabase) -> dict[str, list[dict[str, Any]]]:
     """Every row of every table of every view, in a stable order."""
-    return {table: sorted(views.query(f"SELECT * FROM {table}"), key=repr)  # noqa: S608
-            for view in all_views() for table in view.tables}
+    return tables(views, [table for view in all_views() for table in view.tables])
 
 
 def person(hub: Hub, given: str, family: str, **kwargs: Any) -> Any:
