@@ -20,6 +20,14 @@ from api.store import connect_hub
 from domain.hub import Hub
 from projections.database import ViewDatabase
 
+#: The features' shared fixtures (a customer, a case, a campaign, a purchase, ...).
+pytest_plugins = [
+    "tests.unit.marketing_stories",
+    "tests.unit.orders_stories",
+    "tests.unit.service_stories",
+    "tests.unit.service_view_stories",
+]
+
 BASE_URL = os.environ.get("CRMHUB_DATABASE_URL", "sqlite:")
 
 
