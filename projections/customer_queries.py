@@ -82,7 +82,7 @@ def search_customers(
     if tag is not None:
         where.append("c.id IN (SELECT customer_id FROM view_customer_tags WHERE tag = ?)")
         params.append(tag)
-    key = decode_cursor(after, 2)
+    key = decode_cursor(after, "customers", 2)
     if key is not None:
         where.append("(c.search_name > ? OR (c.search_name = ? AND c.id > ?))")
         params += [key[0], key[0], key[1]]
@@ -91,7 +91,7 @@ def search_customers(
         sql += " WHERE " + " AND ".join(where)
     rows = db.query(sql + " ORDER BY c.search_name, c.id LIMIT ?", (*params, limit + 1))
     summaries = _summaries(db, rows[:limit])
-    return Page(items=[(encode_cursor([s.display_name.lower(), s.id]), s) for s in summaries],
+    return Page(items=[(encode_cursor("customers", [s.display_name.lower(), s.id]), s) for s in summaries],
                 has_next_page=len(rows) > limit)
 
 
@@ -158,7 +158,7 @@ def timeline(
     if until is not None:
         where.append("occurred_at < ?")
         params.append(iso(until))
-    key = decode_cursor(after, 2)
+    key = decode_cursor(after, "timeline", 2)
     if key is not None:
         where.append("(occurred_at < ? OR (occurred_at = ? AND interaction_id < ?))")
         params += [key[0], key[0], key[1]]
@@ -166,5 +166,5 @@ def timeline(
                     + " ORDER BY occurred_at DESC, interaction_id DESC LIMIT ?",
                     (*params, limit + 1))
     entries = [TimelineEntry(**{**row, "corrected": bool(row["corrected"])}) for row in rows[:limit]]
-    return Page(items=[(encode_cursor([e.occurred_at, e.interaction_id]), e) for e in entries],
+    return Page(items=[(encode_cursor("timeline", [e.occurred_at, e.interaction_id]), e) for e in entries],
                 has_next_page=len(rows) > limit)

@@ -128,8 +128,11 @@ class _PostgresTransaction:
             self.cursor.executemany(_psycopg_sql(sql), rows)
 
     def query(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
-        self.cursor.execute(_psycopg_sql(sql), tuple(params))
-        return list(self.cursor.fetchall())
+        # A cursor of its own: in pipeline mode, a cursor that has just run `executemany`
+        # can hand the next `fetchall` that statement's result instead of the query's.
+        with self.cursor.connection.cursor() as cursor:
+            cursor.execute(_psycopg_sql(sql), tuple(params))
+            return list(cursor.fetchall())
 
 
 class PostgresViews(ViewDatabase):

@@ -115,7 +115,7 @@ def list_campaigns(
     limit = page_size(first)
     window = _window(attribution_days)
     where, params = _filters(statuses=[status] if status is not None else None, channel=channel)
-    key = _campaign_key(decode_cursor(after, 2))
+    key = _campaign_key(decode_cursor(after, "campaigns", 2))
     if key is not None:
         where.append("(c.starts_on < ? OR (c.starts_on = ? AND c.id < ?))")
         params += [key[0], key[0], key[1]]
@@ -127,7 +127,7 @@ def list_campaigns(
         page = rows[:limit]
         ids = [row["id"] for row in page]
         reports = _reports(tx, page, f"c.id IN ({', '.join('?' * len(ids))})", ids, window)
-    return Page(items=[(encode_cursor([r.starts_on.isoformat(), r.id]), r) for r in reports],
+    return Page(items=[(encode_cursor("campaigns", [r.starts_on.isoformat(), r.id]), r) for r in reports],
                 has_next_page=len(rows) > limit)
 
 

@@ -7,7 +7,7 @@ import binascii
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Generic, TypeVar
+from typing import Generic, TypeVar
 
 from domain.errors import InvalidValueError
 
@@ -25,22 +25,25 @@ class Page(Generic[T]):
         return self.items[-1][0] if self.items else None
 
 
-def encode_cursor(key: Sequence[Any]) -> str:
-    return base64.urlsafe_b64encode(json.dumps(list(key)).encode()).decode()
+def encode_cursor(list_name: str, key: Sequence[str]) -> str:
+    """An opaque cursor: the list it belongs to and the sort key of its row."""
+    return base64.urlsafe_b64encode(json.dumps([list_name, *key]).encode()).decode()
 
 
-def decode_cursor(cursor: str | None, size: int) -> list[Any] | None:
-    """The sort key a cursor stands for; a cursor we did not issue is bad input."""
+def decode_cursor(cursor: str | None, list_name: str, size: int) -> list[str] | None:
+    """The sort key a cursor of `list_name` stands for; any other cursor is bad input
+    (a cursor of another list, even one with a key of the same shape, included)."""
     if cursor is None:
         return None
     try:
-        key = json.loads(base64.urlsafe_b64decode(cursor.encode()))
+        decoded = json.loads(base64.urlsafe_b64decode(cursor.encode()))
     except (ValueError, binascii.Error):
-        key = None
+        decoded = None
     # Every part of every key is text: a forged number must not reach a comparison.
-    if not (isinstance(key, list) and len(key) == size and all(isinstance(k, str) for k in key)):
+    if not (isinstance(decoded, list) and len(decoded) == size + 1
+            and decoded[0] == list_name and all(isinstance(k, str) for k in decoded)):
         raise InvalidValueError("after", "is not a cursor of this list")
-    return key
+    return decoded[1:]
 
 
 def page_size(first: int) -> int:

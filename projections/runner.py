@@ -23,6 +23,7 @@ from typing import Any
 from domain.hub import Hub
 from projections.database import PostgresViews, Transaction, ViewDatabase
 from projections.view import View
+from projections.writes import WriteBehind
 
 logger = logging.getLogger("crmhub.projections")
 
@@ -60,6 +61,9 @@ class ProjectionRunner:
         self.page_size = page_size
         self.poll_interval = poll_interval
         self._positions: dict[str, int] = {}
+        #: Column types of the views' tables, for bulk inserts on PostgreSQL.
+        self._column_types: dict[str, dict[str, str]] | None = \
+            {} if isinstance(database, PostgresViews) else None
         self._progress = threading.Condition()
         self._wakeup = threading.Event()
         self._stopping = threading.Event()
@@ -69,6 +73,8 @@ class ProjectionRunner:
 
     def setup(self) -> None:
         """Create missing tables; rebuild (from position 0) a view whose version changed."""
+        if self._column_types is not None:
+            self._column_types.clear()
         with self.database.transaction() as tx:
             tx.execute(POSITIONS_DDL)
             stored = {row["view"]: row for row in
@@ -98,7 +104,7 @@ class ProjectionRunner:
 
     @staticmethod
     def _drop(tx: Transaction, view: View) -> None:
-        for table in view.tables:
+        for table in (*view.tables, *view.retired_tables):
             tx.execute(f"DROP TABLE IF EXISTS {table}")
         tx.execute("DELETE FROM crmhub_view_positions WHERE view = ?", (view.name,))
 
@@ -147,7 +153,9 @@ class ProjectionRunner:
                 self._positions[view.name] = done
                 return
             if done < last:
-                view.apply(tx, [event for position, event in events if position > done])
+                writes = WriteBehind(tx, view.tables, column_types=self._column_types)
+                view.apply(writes, [event for position, event in events if position > done])
+                writes.flush()
                 tx.execute("UPDATE crmhub_view_positions SET position = ? WHERE view = ?",
                            (last, view.name))
                 done = last

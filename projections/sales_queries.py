@@ -141,7 +141,7 @@ def forecast(
         if day is not None:
             where += f" AND {condition}"
             params.append(day.isoformat())
-    key = decode_cursor(after, 2)
+    key = decode_cursor(after, "forecast", 2)
     if key is not None:
         where += " AND (substr(expected_close_date, 1, 7) > ? OR" \
                  " (substr(expected_close_date, 1, 7) = ? AND currency > ?))"
@@ -155,7 +155,7 @@ def forecast(
     months = [ForecastMonth(month=row["month"], currency=row["currency"], count=int(row["n"]),
                             amount=_money(row["amount"]), weighted_amount=_weighted(row["weighted"]))
               for row in rows[:limit]]
-    return Page(items=[(encode_cursor([m.month, m.currency]), m) for m in months],
+    return Page(items=[(encode_cursor("forecast", [m.month, m.currency]), m) for m in months],
                 has_next_page=len(rows) > limit)
 
 
@@ -202,11 +202,11 @@ def sales_metrics_by_owner(
     """The period's sales metrics per owner with any of them (nobody's first, then by id)."""
     limit = page_size(first)
     since, until = _period(start, end)
-    key = decode_cursor(after, 1)
+    key = decode_cursor(after, "sales_owners", 1)
     found = _metrics(db, since, until, owner=None, by_owner=True,
                      after=None if key is None else str(key[0]))
     owners = sorted(found)[:limit + 1]
-    items = [(encode_cursor([name]), OwnerSalesMetrics(
+    items = [(encode_cursor("sales_owners", [name]), OwnerSalesMetrics(
         start=since, end=until, owner=name or None, **found[name])) for name in owners[:limit]]
     return Page(items=items, has_next_page=len(owners) > limit)
 

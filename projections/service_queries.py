@@ -176,14 +176,14 @@ def cases_at_risk(
 def _cases_by_due_time(db: ViewDatabase, where: list[str], params: list[Any], *,
                        first: int, after: str | None) -> Page[ServiceCase]:
     limit = page_size(first)
-    key = decode_cursor(after, 2)
+    key = decode_cursor(after, "case_queue", 2)
     if key is not None:
         where.append("(due_at > ? OR (due_at = ? AND case_id > ?))")
         params += [key[0], key[0], key[1]]
     rows = db.query("SELECT * FROM view_service_cases WHERE " + " AND ".join(where)  # noqa: S608
                     + " ORDER BY due_at, case_id LIMIT ?", (*params, limit + 1))
     cases = [ServiceCase(**row) for row in rows[:limit]]
-    return Page(items=[(encode_cursor([c.due_at, c.case_id]), c) for c in cases],
+    return Page(items=[(encode_cursor("case_queue", [c.due_at, c.case_id]), c) for c in cases],
                 has_next_page=len(rows) > limit)
 
 

@@ -33,6 +33,8 @@ class View:
     #: Tables the view owns (dropped on rebuild), and the statements that create them.
     tables: ClassVar[tuple[str, ...]] = ()
     ddl: ClassVar[tuple[str, ...]] = ()
+    #: Tables an earlier layout had and this one dropped: removed by the rebuild.
+    retired_tables: ClassVar[tuple[str, ...]] = ()
     _handlers: ClassVar[dict[type, Callable[..., None]]]
 
     def __init_subclass__(cls, **kwargs: Any) -> None:

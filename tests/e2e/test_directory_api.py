@@ -58,6 +58,20 @@ def test_bad_paging_is_bad_user_input(gql):
         assert (error["extensions"]["code"], error["extensions"]["field"]) == ("BAD_USER_INPUT", field)
 
 
+def test_a_cursor_of_another_list_is_bad_user_input_even_of_the_same_shape(gql):
+    ada = register(gql, "Ada", "Lovelace")
+    gql.ok(RECORD, {"input": {"customerId": ada, "channel": "PHONE", "direction": "INBOUND",
+                              "department": "SERVICE", "subject": "Called"}})
+    timeline = gql.ok(C360, {"id": ada, "first": 1})["customer360"]["timeline"]
+    directory = gql.ok(DIRECTORY, {"first": 1})["customers"]
+    cursors = [timeline["pageInfo"]["endCursor"], directory["pageInfo"]["endCursor"]]
+    # Both lists sort by two texts; each refuses the other's cursor rather than misread it.
+    for query, variables in [(DIRECTORY, {"first": 1, "after": cursors[0]}),
+                             (C360, {"id": ada, "first": 1, "after": cursors[1]})]:
+        error = gql.error(query, variables)
+        assert (error["extensions"]["code"], error["extensions"]["field"]) == ("BAD_USER_INPUT", "after")
+
+
 def test_the_360_shows_the_timeline_across_channels_newest_first(gql, hub):
     ada = register(gql, "Ada", "Lovelace")
     now = datetime.now(UTC)

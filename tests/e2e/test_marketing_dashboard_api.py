@@ -204,9 +204,9 @@ def test_an_unknown_campaign_has_no_report(gql):
     (REPORTS, {"first": 0}, "first"),
     (REPORTS, {"first": 500}, "first"),
     (REPORTS, {"after": "not-a-cursor"}, "after"),
-    (REPORTS, {"after": encode_cursor(["ada lovelace", UNKNOWN])}, "after"),  # the directory's
-    (REPORTS, {"after": encode_cursor([NOW.isoformat(), UNKNOWN])}, "after"),  # a timeline's
-    (REPORTS, {"after": encode_cursor([1, 2])}, "after"),
+    (REPORTS, {"after": encode_cursor("customers", ["ada lovelace", UNKNOWN])}, "after"),  # the directory's
+    (REPORTS, {"after": encode_cursor("timeline", [NOW.isoformat(), UNKNOWN])}, "after"),  # a timeline's
+    (REPORTS, {"after": encode_cursor("campaigns", [1, 2])}, "after"),
     (REPORTS, {"days": 367}, "attributionDays"),
     (CHANNELS, {"since": day(0), "until": day(0)}, "until"),
     (CHANNELS, {"since": day(0), "until": day(-1)}, "until"),

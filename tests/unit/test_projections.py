@@ -153,9 +153,13 @@ def test_incremental_projection_equals_a_rebuild(database_url, commands):
         runner.catch_up()
         incremental = snapshot(views)
 
-        runner.reset()
-        runner.catch_up()
-        assert snapshot(views) == incremental
+        # A page of one event sends each write at once; one page of everything holds back
+        # the most: the write-behind must not change the outcome.
+        for page_size in (1, 1000):
+            rebuild = ProjectionRunner(hub, views, all_views(), page_size=page_size)
+            rebuild.reset()
+            rebuild.catch_up()
+            assert snapshot(views) == incremental
     finally:
         views.close()
         hub.close()

@@ -1,0 +1,121 @@
+"""The write-behind a page is applied through: same tables as sending each statement at once."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from projections.database import Transaction, ViewDatabase
+from projections.writes import WriteBehind
+from tests.stories import tables
+
+DDL = ("CREATE TABLE IF NOT EXISTS w_items (id TEXT PRIMARY KEY, n BIGINT NOT NULL,"
+       " label TEXT, flag INTEGER NOT NULL)",
+       "CREATE TABLE IF NOT EXISTS w_totals (id TEXT PRIMARY KEY, total BIGINT NOT NULL)")
+NAMES = ("w_items", "w_totals")
+
+#: Every kind of statement a view sends: plain inserts (with a literal, with ON CONFLICT DO
+#: NOTHING), upserts that add, updates, deletes, reads, and statements naming both tables.
+STATEMENTS = {
+    "insert": "INSERT INTO w_items (id, n, label, flag) VALUES (?, ?, ?, 0)",
+    "insert_or_skip": "INSERT INTO w_items (id, n, label, flag) VALUES (?, ?, NULL, 1)"
+                      " ON CONFLICT DO NOTHING",
+    "add": "INSERT INTO w_totals (id, total) VALUES (?, ?) ON CONFLICT (id)"
+           " DO UPDATE SET total = w_totals.total + excluded.total",
+    "relabel": "UPDATE w_items SET label = ?, n = n + ? WHERE id = ?",
+    "delete": "DELETE FROM w_items WHERE id = ? AND n < ?",
+    "copy": "UPDATE w_totals SET total = (SELECT COUNT(*) FROM w_items WHERE flag = ?)"
+            " WHERE id = ?",
+    "read": "SELECT id, n, label FROM w_items WHERE id >= ? ORDER BY id",
+}
+KEYS = st.sampled_from(["a", "b", "c", "d"])
+STEPS = st.lists(st.one_of(
+    st.tuples(st.just("insert"), st.tuples(KEYS, st.integers(0, 9), st.sampled_from(["x", None]))),
+    st.tuples(st.just("insert_or_skip"), st.tuples(KEYS, st.integers(0, 9))),
+    st.tuples(st.just("add"), st.tuples(KEYS, st.integers(-5, 5))),
+    st.tuples(st.just("relabel"), st.tuples(st.sampled_from(["y", None]), st.integers(0, 3), KEYS)),
+    st.tuples(st.just("delete"), st.tuples(KEYS, st.integers(0, 9))),
+    st.tuples(st.just("copy"), st.tuples(st.integers(0, 1), KEYS)),
+    st.tuples(st.just("read"), st.tuples(KEYS,)),
+), max_size=40)
+
+
+def play(tx: Transaction, steps: Sequence[tuple[str, tuple[Any, ...]]]) -> list[Any]:
+    """Run the steps (a duplicate plain insert is skipped first); return what reads saw."""
+    seen: list[Any] = []
+    inserted: set[str] = set()
+    for name, params in steps:
+        if name == "insert":
+            if params[0] in inserted:
+                continue
+            inserted.add(params[0])
+        if name == "insert_or_skip":
+            inserted.add(params[0])
+        if name == "read":
+            seen.append(tx.query(STATEMENTS[name], params))
+        else:
+            tx.execute(STATEMENTS[name], params)
+    return seen
+
+
+@pytest.fixture
+def column_types(views: ViewDatabase) -> dict[str, dict[str, str]] | None:
+    return {} if views.dialect == "postgres" else None
+
+
+@settings(max_examples=40, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(steps=STEPS)
+def test_held_back_writes_end_as_if_each_were_sent_at_once(views, column_types, steps):
+    outcomes = []
+    for held_back in (False, True):
+        with views.transaction() as tx:
+            for table in NAMES:
+                tx.execute(f"DROP TABLE IF EXISTS {table}")
+            for statement in DDL:
+                tx.execute(statement)
+        with views.transaction() as tx:
+            if held_back:
+                writes = WriteBehind(tx, NAMES, column_types=column_types)
+                seen = play(writes, steps)
+                writes.flush()
+            else:
+                seen = play(tx, steps)
+        outcomes.append((seen, tables(views, NAMES)))
+    assert outcomes[1] == outcomes[0]
+
+
+def test_a_run_of_inserts_is_one_statement(views, column_types):
+    sent: list[str] = []
+
+    class Recording:
+        def __init__(self, tx: Transaction) -> None:
+            self.tx = tx
+
+        def execute(self, sql: str, params: Sequence[Any] = ()) -> None:
+            sent.append(sql)
+            self.tx.execute(sql, params)
+
+        def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
+            sent.append(sql)
+            self.tx.executemany(sql, rows)
+
+        def query(self, sql: str, params: Sequence[Any] = ()) -> list[dict[str, Any]]:
+            return self.tx.query(sql, params)
+
+    with views.transaction() as tx:
+        for statement in DDL:
+            tx.execute(statement)
+        writes = WriteBehind(Recording(tx), NAMES, column_types=column_types)
+        for index in range(500):
+            writes.execute(STATEMENTS["insert"], (f"k{index}", index, None))
+            writes.execute(STATEMENTS["add"], ("all", 1))
+        assert sent == []
+        writes.flush()
+    assert len(sent) == 2
+    assert views.query("SELECT COUNT(*) AS n FROM w_items") == [{"n": 500}]
+    assert views.query("SELECT total FROM w_totals") == [{"total": 500}]
