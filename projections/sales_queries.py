@@ -18,7 +18,8 @@ summed per currency, never converted; an owner is a user id, None for nobody):
   corrected); *proposals*, quotes issued in it; *retained customers*, distinct customers
   with a purchase in it who had a purchase before its start; *recurring revenue*, what
   the retained customers' purchases in the period came to, net of everything refunded
-  on those purchases (whenever refunded).
+  on those purchases (whenever refunded). A **series** of them has a period per day,
+  week or month of a time zone (see projections/periods.py), all counted in one query.
 - **Owners**: an opportunity's owner; a quote's is its opportunity's; a sales call's is
   who handled it, or who recorded it when nobody is named; a prospect's, a retained
   customer's and their revenue's is the customer's owner. Owners are the *current*
@@ -40,9 +41,9 @@ from typing import Any, NamedTuple
 from domain.errors import InvalidValueError
 from domain.sales import OPEN_STAGES
 from domain.values import Channel, Department, Direction
-from projections.customers import iso
 from projections.database import ViewDatabase
 from projections.pages import Page, decode_cursor, encode_cursor, page_size
+from projections.periods import Interval, Period, period, periods_table, series
 from projections.sales import BASIS_POINTS
 
 CENT = Decimal("0.01")
@@ -165,7 +166,7 @@ def forecast(
 def win_rate(db: ViewDatabase, *, start: datetime, end: datetime,
              owner: str | None = None) -> WinRate:
     """Won against lost, and how long the won deals took, of those closed in the period."""
-    since, until = _period(start, end)
+    since, until = period(start, end)
     where, params = _owner_filter(owner)
     rows = {row["stage"]: row for row in db.query(
         "SELECT stage, COUNT(*) AS n, SUM(cycle_us) AS cycle FROM view_sales_opportunities"  # noqa: S608
@@ -186,9 +187,21 @@ def win_rate(db: ViewDatabase, *, start: datetime, end: datetime,
 def sales_metrics(db: ViewDatabase, *, start: datetime, end: datetime,
                   owner: str | None = None) -> SalesMetrics:
     """The period's sales metrics, of everyone or of one owner."""
-    since, until = _period(start, end)
-    (metrics,) = _metrics(db, since, until, owner=owner, by_owner=False, after=None).values()
-    return SalesMetrics(start=since, end=until, **metrics)
+    (metrics,) = _sales_metrics(db, [period(start, end)], owner=owner)
+    return metrics
+
+
+def sales_metrics_series(db: ViewDatabase, *, start: datetime, end: datetime,
+                         interval: Interval, time_zone: str | None = "UTC",
+                         owner: str | None = None) -> list[SalesMetrics]:
+    """The sales metrics of each bucket of `[start, end)`, in time order."""
+    return _sales_metrics(db, series(start, end, interval, time_zone), owner=owner)
+
+
+def _sales_metrics(db: ViewDatabase, periods: list[Period], *,
+                   owner: str | None) -> list[SalesMetrics]:
+    found = _metrics(db, periods, owner=owner, by_owner=False, after=None)
+    return [SalesMetrics(start=since, end=until, **found[since][""]) for since, until in periods]
 
 
 def sales_metrics_by_owner(
@@ -201,10 +214,10 @@ def sales_metrics_by_owner(
 ) -> Page[OwnerSalesMetrics]:
     """The period's sales metrics per owner with any of them (nobody's first, then by id)."""
     limit = page_size(first)
-    since, until = _period(start, end)
+    since, until = period(start, end)
     key = decode_cursor(after, "sales_owners", 1)
-    found = _metrics(db, since, until, owner=None, by_owner=True,
-                     after=None if key is None else str(key[0]))
+    found = _metrics(db, [(since, until)], owner=None, by_owner=True,
+                     after=None if key is None else str(key[0]))[since]
     owners = sorted(found)[:limit + 1]
     items = [(encode_cursor("sales_owners", [name]), OwnerSalesMetrics(
         start=since, end=until, owner=name or None, **found[name])) for name in owners[:limit]]
@@ -220,13 +233,12 @@ class _Metric(NamedTuple):
     value: str
     condition: str = ""
     condition_params: tuple[str, ...] = ()
-    since_the_start: bool = False  # the condition compares with the period's start
     per_currency: bool = False
 
 
 _CUSTOMER_OWNER = "COALESCE(c.owner, '')"
 _PURCHASES = "view_sales_purchases f JOIN view_sales_customers c ON c.customer_id = f.customer_id"
-_BOUGHT_BEFORE = " AND c.first_purchase_at < ?"
+_BOUGHT_BEFORE = " AND c.first_purchase_at < p.since"
 _METRICS = (
     _Metric("prospects", "view_sales_prospects f LEFT JOIN view_sales_customers c"
             " ON c.customer_id = f.customer_id", _CUSTOMER_OWNER, "COUNT(DISTINCT f.customer_id)"),
@@ -238,48 +250,48 @@ _METRICS = (
     _Metric("proposals", "view_sales_quotes f LEFT JOIN view_sales_opportunities o"
             " ON o.opportunity_id = f.opportunity_id", "COALESCE(o.owner, '')", "COUNT(*)"),
     _Metric("retained_customers", _PURCHASES, _CUSTOMER_OWNER, "COUNT(DISTINCT f.customer_id)",
-            _BOUGHT_BEFORE, since_the_start=True),
+            _BOUGHT_BEFORE),
     _Metric("recurring_revenue", _PURCHASES, _CUSTOMER_OWNER,
-            "SUM(f.total_cents - f.refunded_cents)", _BOUGHT_BEFORE, since_the_start=True,
-            per_currency=True),
+            "SUM(f.total_cents - f.refunded_cents)", _BOUGHT_BEFORE, per_currency=True),
 )
 
 
-def _metrics(db: ViewDatabase, since: str, until: str, *, owner: str | None, by_owner: bool,
-             after: str | None) -> dict[str, dict[str, Any]]:
-    """The metrics per owner key ('' for nobody), or for everyone under the key ''.
+def _metrics(db: ViewDatabase, periods: list[Period], *, owner: str | None, by_owner: bool,
+             after: str | None) -> dict[str, dict[str, dict[str, Any]]]:
+    """The metrics per period (by its start) and owner key ('' for nobody), or for
+    everyone under the key ''.
 
-    One query, a branch per metric; the revenue's branch has a row per currency."""
+    One query however many periods, a branch per metric joining its facts with the
+    periods; the revenue's branch has a row per currency."""
+    periods_clause, params = periods_table(periods)
     branches: list[str] = []
-    params: list[Any] = []
     for metric in _METRICS:
         selected_owner = metric.owner_key if by_owner else "''"
         currency = "f.currency" if metric.per_currency else "NULL"
-        sql = (f"SELECT {selected_owner} AS owner_key, '{metric.name}' AS metric,"  # noqa: S608
-               f" {currency} AS currency, {metric.value} AS value FROM {metric.tables}"
-               f" WHERE f.occurred_at >= ? AND f.occurred_at < ?{metric.condition}")
-        params += [since, until, *metric.condition_params]
-        if metric.since_the_start:
-            params.append(since)
+        sql = (f"SELECT p.since AS since, {selected_owner} AS owner_key,"  # noqa: S608
+               f" '{metric.name}' AS metric, {currency} AS currency, {metric.value} AS value"
+               f" FROM periods p, {metric.tables}"
+               f" WHERE f.occurred_at >= p.since AND f.occurred_at < p.until{metric.condition}")
+        params += metric.condition_params
         for operator, value in (("=", owner), (">", after)):
             if value is not None:
                 sql += f" AND {metric.owner_key} {operator} ?"
                 params.append(value)
-        groups = [metric.owner_key] if by_owner else []
+        groups = ["p.since", *([metric.owner_key] if by_owner else [])]
         if metric.per_currency:
             groups.append(currency)
-        if groups:
-            sql += " GROUP BY " + ", ".join(groups)
-        branches.append(sql)
-    found: dict[str, dict[str, Any]] = {} if by_owner else {"": _no_metrics()}
-    for row in db.query(" UNION ALL ".join(branches), params):
-        metrics = found.setdefault(row["owner_key"], _no_metrics())
+        branches.append(sql + " GROUP BY " + ", ".join(groups))
+    found: dict[str, dict[str, dict[str, Any]]] = {
+        since: {} if by_owner else {"": _no_metrics()} for since, _ in periods}
+    for row in db.query(periods_clause + " UNION ALL ".join(branches), params):
+        metrics = found[row["since"]].setdefault(row["owner_key"], _no_metrics())
         if row["metric"] == "recurring_revenue":
             metrics["recurring_revenue"].append((_money(row["value"]), row["currency"]))
         else:
             metrics[row["metric"]] += int(row["value"])
-    for metrics in found.values():
-        metrics["recurring_revenue"].sort(key=lambda money: money[1])
+    for owners in found.values():
+        for metrics in owners.values():
+            metrics["recurring_revenue"].sort(key=lambda money: money[1])
     return found
 
 
@@ -302,7 +314,7 @@ def lead_conversion(db: ViewDatabase, *, start: datetime | None = None,
             raise InvalidValueError("end" if end is None else "start",
                                     "give both ends of the period, or neither")
         where += " AND captured_at >= ? AND captured_at < ?"
-        params += list(_period(start, end))
+        params += list(period(start, end))
     rows = db.query(
         "SELECT source, COUNT(*) AS captured, SUM(qualified) AS qualified,"  # noqa: S608
         " SUM(CASE WHEN status = 'disqualified' THEN 1 ELSE 0 END) AS disqualified,"
@@ -321,16 +333,6 @@ def lead_conversion(db: ViewDatabase, *, start: datetime | None = None,
 
 def _owner_filter(owner: str | None) -> tuple[str, list[Any]]:
     return ("", []) if owner is None else (" AND owner = ?", [owner])
-
-
-def _period(start: datetime, end: datetime) -> tuple[str, str]:
-    for field, moment in (("start", start), ("end", end)):
-        if not isinstance(moment, datetime) or moment.tzinfo is None:
-            raise InvalidValueError(field, "must be a date-time with a time zone (UTC ISO-8601)")
-    since, until = iso(start), iso(end)
-    if since >= until:
-        raise InvalidValueError("end", "must be after start")
-    return since, until
 
 
 def _money(total_cents: Any) -> Decimal:

@@ -17,12 +17,14 @@ Definitions (all times are business times, UTC; a period is `[start, end)`):
   90th percentile, linear interpolation between closest ranks); *requests* by type and
   by channel, of the cases opened in it; *reopen rate*, distinct cases reopened in it
   over distinct cases resolved in it (None when none was resolved; it may exceed 1
-  when cases resolved earlier come back).
+  when cases resolved earlier come back). A **series** of them has a period per day,
+  week or month of a time zone (see projections/periods.py), all counted in the same
+  four statements as one period; "closed the same day" still compares UTC dates.
 """
 
 from __future__ import annotations
 
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -33,8 +35,9 @@ from domain.errors import InvalidValueError
 from domain.service import WORKING, CasePriority, CaseType
 from domain.values import Channel, Department
 from projections.customers import iso
-from projections.database import ViewDatabase
+from projections.database import Row, ViewDatabase
 from projections.pages import Page, decode_cursor, encode_cursor, page_size
+from projections.periods import Interval, Period, period, periods_table, series
 
 WORKING_STATUSES = tuple(sorted(status.value for status in WORKING))
 CALL_CHANNELS = (Channel.PHONE.value, Channel.CALL_CENTRE.value, Channel.IVR.value)
@@ -206,30 +209,62 @@ def queue_counts(db: ViewDatabase) -> QueueCounts:
 
 def service_metrics(db: ViewDatabase, *, start: datetime, end: datetime) -> ServiceMetrics:
     """The service department's numbers for the period `[start, end)`."""
-    since, until = iso(_aware(start, "start")), iso(_aware(end, "end"))
-    if since >= until:
-        raise InvalidValueError("end", "must be after start")
-    period = (since, until)
+    (metrics,) = _metrics(db, [period(start, end)])
+    return metrics
+
+
+def service_metrics_series(db: ViewDatabase, *, start: datetime, end: datetime,
+                           interval: Interval, time_zone: str | None = "UTC") -> list[ServiceMetrics]:
+    """The department's numbers for each bucket of `[start, end)`, in time order."""
+    return _metrics(db, series(start, end, interval, time_zone))
+
+
+def _metrics(db: ViewDatabase, periods: list[Period]) -> list[ServiceMetrics]:
+    """The numbers of each period, in four statements however many periods there are:
+    each joins its facts with the periods and groups them by the period's start."""
+    periods_clause, bounds = periods_table(periods)
     with db.transaction(write=False) as tx:
-        opened = tx.query("SELECT case_type, channel, COUNT(*) AS n FROM view_service_cases"
-                          " WHERE opened_at >= ? AND opened_at < ? GROUP BY case_type, channel",
-                          period)
-        milestones = {row["kind"]: row for row in tx.query(
-            "SELECT h.kind, COUNT(DISTINCT h.case_id) AS cases,"
+        opened = _by_period(tx.query(
+            periods_clause + "SELECT p.since, c.case_type, c.channel, COUNT(*) AS n"  # noqa: S608
+            " FROM periods p, view_service_cases c"
+            " WHERE c.opened_at >= p.since AND c.opened_at < p.until"
+            " GROUP BY p.since, c.case_type, c.channel", bounds))
+        milestones = _by_period(tx.query(
+            periods_clause + "SELECT p.since, h.kind, COUNT(DISTINCT h.case_id) AS cases,"  # noqa: S608
             " COUNT(DISTINCT CASE WHEN h.kind = 'resolved' AND h.occurred_at > h.due_at"
             "  THEN h.case_id END) AS late,"
             " COUNT(DISTINCT CASE WHEN h.kind = 'closed'"
             "  AND substr(h.occurred_at, 1, 10) = substr(c.opened_at, 1, 10)"
             "  THEN h.case_id END) AS same_day"
-            " FROM view_service_case_history h JOIN view_service_cases c ON c.case_id = h.case_id"
-            " WHERE h.occurred_at >= ? AND h.occurred_at < ? GROUP BY h.kind", period)}
-        (calls,) = tx.query(
-            "SELECT COUNT(*) AS n FROM view_service_interactions WHERE department = ?"
-            " AND channel IN (?, ?, ?) AND occurred_at >= ? AND occurred_at < ?",
-            (Department.SERVICE.value, *CALL_CHANNELS, *period))
-        resolutions = tx.query(
-            "SELECT opened_at, first_resolved_at FROM view_service_cases"
-            " WHERE first_resolved_at >= ? AND first_resolved_at < ?", period)
+            " FROM periods p, view_service_case_history h"
+            " JOIN view_service_cases c ON c.case_id = h.case_id"
+            " WHERE h.occurred_at >= p.since AND h.occurred_at < p.until"
+            " GROUP BY p.since, h.kind", bounds))
+        calls = _by_period(tx.query(
+            periods_clause + "SELECT p.since, COUNT(*) AS n"  # noqa: S608
+            " FROM periods p, view_service_interactions i WHERE i.department = ?"
+            " AND i.channel IN (?, ?, ?) AND i.occurred_at >= p.since AND i.occurred_at < p.until"
+            " GROUP BY p.since", (*bounds, Department.SERVICE.value, *CALL_CHANNELS)))
+        resolutions = _by_period(tx.query(
+            periods_clause + "SELECT p.since, c.opened_at, c.first_resolved_at"  # noqa: S608
+            " FROM periods p, view_service_cases c"
+            " WHERE c.first_resolved_at >= p.since AND c.first_resolved_at < p.until", bounds))
+    return [_period_metrics(since, until, opened=opened[since],
+                            milestones={row["kind"]: row for row in milestones[since]},
+                            calls=sum(row["n"] for row in calls[since]),
+                            resolutions=resolutions[since])
+            for since, until in periods]
+
+
+def _by_period(rows: list[Row]) -> defaultdict[str, list[Row]]:
+    grouped: defaultdict[str, list[Row]] = defaultdict(list)
+    for row in rows:
+        grouped[row["since"]].append(row)
+    return grouped
+
+
+def _period_metrics(since: str, until: str, *, opened: list[Row], milestones: dict[str, Row],
+                    calls: int, resolutions: list[Row]) -> ServiceMetrics:
     hours = sorted(_hours_between(row["opened_at"], row["first_resolved_at"])
                    for row in resolutions)
     resolved = _milestone(milestones, "resolved", "cases")
@@ -239,7 +274,7 @@ def service_metrics(db: ViewDatabase, *, start: datetime, end: datetime) -> Serv
         cases_opened=sum(row["n"] for row in opened),
         cases_closed=_milestone(milestones, "closed", "cases"),
         closed_same_day=_milestone(milestones, "closed", "same_day"),
-        service_calls=calls["n"],
+        service_calls=calls,
         cases_resolved=resolved,
         resolved_late=_milestone(milestones, "resolved", "late"),
         median_hours_to_resolution=quantile(hours, 0.5),

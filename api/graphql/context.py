@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from anyio import to_thread
 from strawberry.fastapi import BaseContext
@@ -17,6 +17,9 @@ from api.tokens import Principal
 from domain.hub import Hub
 from projections.database import ViewDatabase
 from projections.runner import ProjectionRunner, wait_for_views
+
+if TYPE_CHECKING:
+    from api.graphql.loaders import Loaders
 
 T = TypeVar("T")
 
@@ -31,6 +34,8 @@ class Context(BaseContext):
     principal: Principal | None
     #: Why the bearer token was refused, when one was sent but failed verification.
     auth_error: str | None = None
+    #: This request's DataLoaders, made on first use by `api.graphql.loaders.loaders`.
+    loaders: Loaders | None = None
 
     def __post_init__(self) -> None:
         super().__init__()

@@ -6,6 +6,8 @@ descriptions below repeat what a client needs to read them right. Money is summe
 currency and never converted, so the pipeline and the forecast have a row per currency.
 The forecast's months are chosen with `since`/`until` (dates, `[since, until)`), as the
 customer 360's timeline names its bounds; the other periods are `start`/`end` date-times.
+A series cuts such a period into buckets of an `Interval`; the service dashboard's series
+use the same enum and description, from here.
 """
 
 from __future__ import annotations
@@ -20,14 +22,12 @@ from api.graphql.auth import requires
 from api.graphql.context import Info, read
 from api.graphql.pagination import Connection, connection
 from api.graphql.sales_types import LeadSource, OpportunityStage
-from api.graphql.types import Money
+from api.graphql.types import PERIOD, SERIES, Interval, Money
 from api.permissions import Action
 from domain import sales as model
 from domain.errors import InvalidValueError
 from projections import sales_queries as queries
 from projections.pages import Page
-
-PERIOD = "The period is [start, end): date-times with a time zone."
 
 
 def _money(amounts: Sequence[queries.Money]) -> list[Money]:
@@ -181,6 +181,16 @@ class SalesDashboardQuery:
         found = await read(info, queries.sales_metrics, info.context.views, start=start,
                            end=end, owner=owner)
         return SalesMetrics.of(found)
+
+    @strawberry.field(extensions=requires(Action.SALES_READ),
+                      description=f"Everyone's numbers, or one owner's, per bucket. {SERIES}")
+    async def sales_metrics_series(
+        self, info: Info, start: datetime, end: datetime, interval: Interval,
+        time_zone: str | None = "UTC", owner: str | None = None,
+    ) -> list[SalesMetrics]:
+        found = await read(info, queries.sales_metrics_series, info.context.views, start=start,
+                           end=end, interval=interval, time_zone=time_zone, owner=owner)
+        return [SalesMetrics.of(metrics) for metrics in found]
 
     @strawberry.field(extensions=requires(Action.SALES_READ),
                       description=f"The numbers per owner with any (nobody's first, then by "

@@ -1,5 +1,7 @@
 """The service dashboard, read from the service view: the queue, SLA breaches and cases at
-risk (both relative to the server's clock), and the department's numbers per period."""
+risk (both relative to the server's clock), and the department's numbers per period or as
+a series of buckets. A listed case's customer comes from the customer directory through
+the request's DataLoader, one query for the whole list."""
 
 from __future__ import annotations
 
@@ -11,9 +13,10 @@ import strawberry
 
 from api.graphql.auth import requires
 from api.graphql.context import Info, read
+from api.graphql.loaders import CustomerRef, loaders
 from api.graphql.pagination import Connection, connection
 from api.graphql.service_types import CasePriority, CaseStatus, CaseType
-from api.graphql.types import Channel
+from api.graphql.types import SERIES, Channel, Interval
 from api.permissions import Action
 from domain import service as model
 from domain import values
@@ -45,6 +48,12 @@ class QueuedCase:
     reopen_count: int
     version: int
     last_activity_at: datetime
+
+    @strawberry.field(extensions=requires(Action.CUSTOMERS_READ), description=(
+        "Who the case is for, from the customer directory; null while the directory does "
+        "not show them."))
+    async def customer(self, info: Info) -> CustomerRef | None:
+        return await loaders(info).customers.load(str(self.customer_id))
 
     @classmethod
     def of(cls, c: queries.ServiceCase) -> QueuedCase:
@@ -186,3 +195,13 @@ class ServiceDashboardQuery:
         metrics = await read(info, queries.service_metrics, info.context.views, start=start,
                              end=end)
         return ServiceMetrics.of(metrics)
+
+    @strawberry.field(extensions=requires(Action.SERVICE_READ),
+                      description=f"The department's numbers per bucket. {SERIES}")
+    async def service_metrics_series(
+        self, info: Info, start: datetime, end: datetime, interval: Interval,
+        time_zone: str | None = "UTC",
+    ) -> list[ServiceMetrics]:
+        found = await read(info, queries.service_metrics_series, info.context.views,
+                           start=start, end=end, interval=interval, time_zone=time_zone)
+        return [ServiceMetrics.of(metrics) for metrics in found]

@@ -14,6 +14,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 from api.graphql.errors import from_validation
 from domain import values
 from domain.base import CrmAggregate
+from projections import periods
 
 Channel = strawberry.enum(values.Channel, description="Where a contact happened.")
 Direction = strawberry.enum(values.Direction)
@@ -69,3 +70,15 @@ def versioned_fields(aggregate: CrmAggregate) -> dict[str, Any]:
         "created_at": aggregate.created_on,
         "updated_at": aggregate.modified_on,
     }
+
+
+PERIOD = "The period is [start, end): date-times with a time zone."
+SERIES = ("One per bucket of [start, end), in time order: days, ISO weeks (from Monday) or "
+          "calendar months of timeZone (an IANA name, e.g. Europe/Berlin; null for UTC), each "
+          "beginning at a local midnight, so a day lasts 23 or 25 hours when the clocks change. "
+          "The first and last buckets are clipped to the period, so either may be partial; at "
+          f"most {periods.MAX_BUCKETS} buckets. {PERIOD}")
+
+Interval = strawberry.enum(periods.Interval, description=(
+    "How long each bucket of a series is: a day, an ISO week (Monday to Sunday) or a calendar "
+    "month of the series' time zone."))
