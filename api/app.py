@@ -13,6 +13,7 @@ from strawberry.fastapi import GraphQLRouter
 from api import metrics
 from api.graphql.context import Context
 from api.graphql.schema import build_schema
+from api.privacy import load_master_key
 from api.settings import Settings
 from api.store import connect_hub
 from api.tokens import InvalidTokenError, Principal, TokenService
@@ -37,7 +38,8 @@ def create_app(settings: Settings | None = None, *, hub: Hub | None = None) -> F
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         owned = hub is None
-        app.state.hub = hub or connect_hub(settings.database_url, pool_size=settings.pool_size)
+        app.state.hub = hub or connect_hub(settings.database_url, pool_size=settings.pool_size,
+                                           master_key=load_master_key(settings))
         app.state.views = ViewDatabase.connect(settings.database_url, pool_size=settings.pool_size)
         runner = ProjectionRunner(app.state.hub, app.state.views, all_views())
         runner.setup()

@@ -1,31 +1,43 @@
-"""`crmhub`: serve the hub, load demo data, issue tokens."""
+"""`crmhub`: serve the hub, load demo data, issue tokens, read consent."""
 
 from __future__ import annotations
 
+import json
 import re
 import signal
 import threading
+from dataclasses import asdict
+from datetime import UTC, datetime
+from getpass import getuser
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from pydantic import ValidationError
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.table import Column, Table
 
+from api.privacy import load_master_key, new_master_key, purge_erased
 from api.settings import Settings, SettingsError
 from api.tokens import ROLES, TokenService, new_key_pem
-from domain.errors import DomainError
+from domain.errors import DomainError, InvalidValueError, NotFoundError
 from domain.hub import Hub
-from projections.catalog import views_named
+from privacy.consent import Change, Grant
+from projections.catalog import all_views, views_named
 from projections.database import ViewDatabase
 from projections.locks import running
 from projections.runner import ProjectionRunner
+
+if TYPE_CHECKING:
+    from api.store import CrmHub
 
 app = typer.Typer(help="crmhub: an event-sourced CRM hub.", no_args_is_help=True,
                   pretty_exceptions_enable=False)
 token_app = typer.Typer(help="Bearer tokens for the GraphQL API.", no_args_is_help=True)
 app.add_typer(token_app, name="token")
+privacy_app = typer.Typer(help="A customer's consent, and erasure.", no_args_is_help=True)
+app.add_typer(privacy_app, name="privacy")
 err = Console(stderr=True)
 
 _DURATION = re.compile(r"^(\d+)([smhd]?)$")
@@ -47,11 +59,12 @@ def parse_duration(value: str) -> int:
     return int(match.group(1)) * _UNIT[match.group(2)]
 
 
-def open_hub(config: Settings) -> Hub:
+def open_hub(config: Settings) -> CrmHub:
     try:
         from api.store import connect_hub  # psycopg loads only for commands that need a store
 
-        return connect_hub(config.database_url, pool_size=config.pool_size)
+        return connect_hub(config.database_url, pool_size=config.pool_size,
+                           master_key=load_master_key(config))
     except DomainError as error:
         err.print(f"[red]configuration error:[/red] {error}")
         raise typer.Exit(2) from None
@@ -223,6 +236,112 @@ def issue_token(
 def new_key() -> None:
     """Print a new ES256 private key (PEM) for CRMHUB_SIGNING_KEY."""
     typer.echo(new_key_pem(), nl=False)
+
+
+@privacy_app.command("consents")
+def consents(
+    customer: Annotated[str, typer.Option(help="The customer's id.")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of tables.")] = False,
+) -> None:
+    """Print a customer's consent grants, with their status now, and their history."""
+    hub = open_hub(settings())
+    try:
+        grants = hub.consents(customer)
+    except InvalidValueError as error:
+        raise typer.BadParameter(error.reason, param_hint="--customer") from None
+    except NotFoundError as error:
+        raise typer.BadParameter(error.message, param_hint="--customer") from None
+    finally:
+        hub.close()
+    at = datetime.now(UTC)
+    history = sorted((change for grant in grants for change in grant.history),
+                     key=lambda change: change.occurred_at)
+    if as_json:
+        document = {"customer_id": customer, "at": at,
+                    "grants": [{**asdict(grant), "status": grant.status(at)} for grant in grants],
+                    "history": [asdict(change) for change in history]}
+        typer.echo(json.dumps(document, default=_json_value, indent=2))
+        return
+    out = Console()
+    out.print(_grants_table(grants, at))
+    out.print(_history_table(history))
+
+
+@privacy_app.command("erase")
+def erase(
+    customer: Annotated[str, typer.Option(help="The customer's id.")],
+    yes: Annotated[bool, typer.Option("--yes", help="Do not ask for confirmation.")] = False,
+    actor: Annotated[str | None, typer.Option(
+        help="Who erases, for the record [default: cli:<your user name>].")] = None,
+) -> None:
+    """Erase a customer's personal data for good (their data key is deleted); the views
+    drop their copies before this returns."""
+    if not yes:
+        typer.confirm(f"Erase every personal field of customer {customer}? This cannot be "
+                      "undone", abort=True)
+    config = settings()
+    hub = open_hub(config)
+    views = ViewDatabase.connect(config.database_url, pool_size=config.pool_size)
+    try:
+        try:
+            hub.erase_customer(actor=actor or _cli_actor(), customer_id=customer)
+        except InvalidValueError as error:
+            raise typer.BadParameter(error.reason, param_hint="--customer") from None
+        except DomainError as error:
+            raise typer.BadParameter(error.message, param_hint="--customer") from None
+        runner = ProjectionRunner(hub, views, all_views())
+        runner.setup()
+        runner.catch_up()
+        purge_erased(views)
+    finally:
+        views.close()
+        hub.close()
+    typer.echo(f"customer {customer} erased: personal data unreadable in the log, "
+               "dropped from the views")
+
+
+def _cli_actor() -> str:
+    try:
+        return f"cli:{getuser()}"
+    except (KeyError, OSError):  # no user name in this environment
+        return "cli"
+
+
+@privacy_app.command("new-master-key")
+def new_master_key_command() -> None:
+    """Print a new master key (64 hex digits) for CRMHUB_MASTER_KEY."""
+    typer.echo(new_master_key())
+
+
+def _grants_table(grants: list[Grant], at: datetime) -> Table:
+    table = _table("grant", "status", "recipient", "purpose", "categories", "given", "expires",
+                   title=f"consent grants (status at {at:%Y-%m-%d %H:%M} UTC)")
+    for grant in grants:
+        recipient = grant.recipient
+        table.add_row(str(grant.id), grant.status(at).value,
+                      " ".join(str(part) for part in (recipient.kind, recipient.partner_id,
+                                                      recipient.category) if part),
+                      grant.purpose, ", ".join(grant.categories),
+                      f"{grant.given.occurred_at:%Y-%m-%d %H:%M} ({grant.given.channel})",
+                      f"{grant.expires_at:%Y-%m-%d %H:%M}" if grant.expires_at else "")
+    return table
+
+
+def _history_table(history: list[Change]) -> Table:
+    table = _table("when", "what", "grant", "channel", "by", "reason", title="history")
+    for change in history:
+        table.add_row(f"{change.occurred_at:%Y-%m-%d %H:%M}", change.kind, str(change.grant_id),
+                      change.channel, change.actor, change.reason or "")
+    return table
+
+
+def _table(*headers: str, title: str) -> Table:
+    """A table whose long values (ids) fold onto more lines instead of being cut."""
+    return Table(*(Column(header, overflow="fold") for header in headers), title=title)
+
+
+def _json_value(value: object) -> str:
+    return value.isoformat() if isinstance(value, datetime) else str(value)
 
 
 def main() -> None:

@@ -17,23 +17,31 @@ class Action(StrEnum):
     MARKETING_WRITE = "marketing:write"
     ORDERS_READ = "orders:read"
     ORDERS_WRITE = "orders:write"
+    CONSENT_READ = "consent:read"
+    CONSENT_WRITE = "consent:write"
+    #: Erasing a customer's personal data: admins only.
+    PRIVACY_ERASE = "privacy:erase"
 
 
 _READ_ALL = frozenset({Action.CUSTOMERS_READ, Action.SALES_READ, Action.SERVICE_READ,
-                       Action.MARKETING_READ, Action.ORDERS_READ})
+                       Action.MARKETING_READ, Action.ORDERS_READ, Action.CONSENT_READ})
 
 #: Every internal role reads the customer and records its interactions with it;
-#: each department writes its own aggregates; analysts and auditors only read.
+#: each department writes its own aggregates and records the consent customers give it;
+#: analysts and auditors only read.
 ROLE_ACTIONS: dict[str, frozenset[Action]] = {
     "admin": frozenset(Action),
     "sales": frozenset({Action.CUSTOMERS_READ, Action.CUSTOMERS_WRITE,
                         Action.INTERACTIONS_WRITE, Action.SALES_READ, Action.SALES_WRITE,
-                        Action.ORDERS_READ, Action.ORDERS_WRITE, Action.MARKETING_READ}),
+                        Action.ORDERS_READ, Action.ORDERS_WRITE, Action.MARKETING_READ,
+                        Action.CONSENT_READ, Action.CONSENT_WRITE}),
     "service": frozenset({Action.CUSTOMERS_READ, Action.CUSTOMERS_WRITE,
                           Action.INTERACTIONS_WRITE, Action.SERVICE_READ, Action.SERVICE_WRITE,
-                          Action.ORDERS_READ, Action.ORDERS_WRITE}),
+                          Action.ORDERS_READ, Action.ORDERS_WRITE,
+                          Action.CONSENT_READ, Action.CONSENT_WRITE}),
     "marketing": frozenset({Action.CUSTOMERS_READ, Action.INTERACTIONS_WRITE,
-                            Action.MARKETING_READ, Action.MARKETING_WRITE, Action.ORDERS_READ}),
+                            Action.MARKETING_READ, Action.MARKETING_WRITE, Action.ORDERS_READ,
+                            Action.CONSENT_READ, Action.CONSENT_WRITE}),
     "analytics": _READ_ALL,
     "auditor": _READ_ALL,
 }

@@ -17,7 +17,8 @@ class SettingsError(ValueError):
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="CRMHUB_", extra="ignore")
 
-    #: `development` generates what is missing (signing key); `production` refuses to.
+    #: `development` generates what is missing (signing and master keys); `production`
+    #: refuses to.
     environment: Literal["development", "production"] = "development"
     #: The store: `sqlite:///crmhub.db` (default, in the current directory) or
     #: `postgresql://user@host:5432/dbname`.
@@ -26,6 +27,9 @@ class Settings(BaseSettings):
     data_dir: Path = Path(".crmhub")
     #: ES256 private key (PEM). Required in production; generated into data_dir otherwise.
     signing_key: str | None = Field(default=None, repr=False)
+    #: The key that wraps every person's data key (64 hex digits). Required in
+    #: production; generated into data_dir otherwise. Losing it loses all personal data.
+    master_key: str | None = Field(default=None, repr=False, pattern=r"^[0-9a-fA-F]{64}$")
     token_issuer: str = "crmhub"  # noqa: S105 - an issuer name, not a secret
     token_audience: str = "crmhub"  # noqa: S105
     #: Default lifetime of issued tokens, in seconds.
@@ -49,6 +53,11 @@ class Settings(BaseSettings):
                     "CRMHUB_SIGNING_KEY is required when CRMHUB_ENVIRONMENT=production "
                     "(an ES256 private key in PEM; `crmhub token new-key` prints one)"
                 )
+            if not self.master_key:
+                raise SettingsError(
+                    "CRMHUB_MASTER_KEY is required when CRMHUB_ENVIRONMENT=production "
+                    "(64 hex digits; `crmhub privacy new-master-key` prints one)"
+                )
             if self.database_url.startswith("sqlite"):
                 raise SettingsError(
                     "CRMHUB_DATABASE_URL must name PostgreSQL in production "
@@ -59,3 +68,7 @@ class Settings(BaseSettings):
     @cached_property
     def key_file(self) -> Path:
         return self.data_dir / "signing-key.pem"
+
+    @cached_property
+    def master_key_file(self) -> Path:
+        return self.data_dir / "master-key.hex"

@@ -1,5 +1,10 @@
 """Open the hub on its store, with a faster event insert on PostgreSQL.
 
+`CrmHub` is the application every process opens: the CRM's commands (`domain.hub.Hub`)
+and privacy's consent commands, composed here because dependencies point
+`api -> privacy -> domain`. It is the same application under the same name, so it saves
+every aggregate of both packages in one store with one global order.
+
 The library's `PostgresApplicationRecorder` sends a batch of events as one array of a
 composite type (`unnest(%s::stored_event_uuid[])`), which psycopg adapts as text: with
 the server's parsing, 70-105 µs per event, about half the cost of a batch of interactions.
@@ -24,7 +29,7 @@ the hub through the library's `APPLICATION_RECORDER_TOPIC` setting.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, cast
 
 from eventsourcing.persistence import StoredEvent
 from eventsourcing.postgres import PostgresApplicationRecorder, PostgresDatastore
@@ -33,8 +38,22 @@ from psycopg import Cursor
 from psycopg.rows import DictRow
 from psycopg.sql import SQL, Identifier
 
+from domain.hub import AGGREGATES as CRM_AGGREGATES
 from domain.hub import Hub
 from domain.storage import store_settings
+from privacy.commands import ConsentCommands
+from privacy.consent import Consent
+from privacy.erasure import MASTER_KEY, ErasureCommands
+
+#: Every aggregate kind the application saves, in one store with one global order.
+AGGREGATES = (*CRM_AGGREGATES, Consent)
+
+
+class CrmHub(Hub, ConsentCommands, ErasureCommands):
+    """Every command of the CRM and of privacy, with personal fields stored encrypted per
+    person (crypto-shredding). Open one per process with `connect_hub`."""
+
+    name = Hub.name
 
 
 class ColumnArraysRecorder(PostgresApplicationRecorder):
@@ -70,9 +89,11 @@ class ColumnArraysRecorder(PostgresApplicationRecorder):
         curs.execute(self.insert_columns_statement, columns, prepare=True)
 
 
-def connect_hub(database_url: str, *, pool_size: int = 5) -> Hub:
+def connect_hub(database_url: str, *, master_key: bytes, pool_size: int = 5) -> CrmHub:
     """The hub on the store `database_url` names: on PostgreSQL with `ColumnArraysRecorder`,
-    on SQLite with the library's own recorder. Every process opens its hub here."""
+    on SQLite with the library's own recorder; `master_key` (32 bytes, from
+    `api.privacy.load_master_key`) wraps the data keys. Every process opens its hub here."""
     postgres = store_settings(database_url)["PERSISTENCE_MODULE"] == "eventsourcing.postgres"
-    return Hub.connect(database_url, pool_size=pool_size,
-                       recorder_topic=get_topic(ColumnArraysRecorder) if postgres else None)
+    return cast(CrmHub, CrmHub.connect(
+        database_url, pool_size=pool_size, env={MASTER_KEY: master_key.hex()},
+        recorder_topic=get_topic(ColumnArraysRecorder) if postgres else None))

@@ -13,6 +13,9 @@ from importlib.metadata import version
 
 import psycopg
 
+#: The master key of every hub a benchmark opens (one per run: the stores are temporary).
+MASTER_KEY = os.urandom(32)
+
 POSTGRES_URL = os.environ.get(
     "CRMHUB_BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test"
 )

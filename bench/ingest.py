@@ -42,7 +42,7 @@ from rich.console import Console
 from rich.table import Table
 
 from api.store import connect_hub
-from bench._common import fresh_store, machine, percentile_ms, verdict
+from bench._common import MASTER_KEY, fresh_store, machine, percentile_ms, verdict
 from bench.ingest_http import RECORD_MANY, RECORD_ONE, interaction_input, post, served
 from domain.hub import Hub
 from domain.interactions import InteractionDraft
@@ -114,7 +114,7 @@ def timed(call: Callable[[int], object], *, calls: int, warmup: int, events_per_
 
 
 def hub_with_customers(url: str) -> tuple[Hub, list[UUID]]:
-    hub = connect_hub(url)
+    hub = connect_hub(url, master_key=MASTER_KEY)
     customers = [hub.register_customer(actor=ACTOR, kind="person",
                                        profile={"given_name": "Bench", "family_name": f"C{i}"})
                  for i in range(CUSTOMERS)]

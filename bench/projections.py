@@ -46,7 +46,7 @@ from rich.table import Table
 
 from api.demo import load_demo
 from api.store import connect_hub
-from bench._common import fresh_store, machine, percentile_ms, verdict
+from bench._common import MASTER_KEY, fresh_store, machine, percentile_ms, verdict
 from bench.projections_graphql import ACTOR, REQUESTS, graphql_latencies
 from domain.hub import Hub
 from domain.storage import store_settings
@@ -203,7 +203,7 @@ def load(database: str, url: str, customers: int, console: Console) -> None:
     if database == "postgres":
         os.environ["PGOPTIONS"] = "-c synchronous_commit=off"
     try:
-        hub = connect_hub(url)
+        hub = connect_hub(url, master_key=MASTER_KEY)
         started = perf_counter()
         summary = load_demo(hub, customers=customers, seed=7, console=Console(stderr=True))
         seconds = perf_counter() - started
@@ -223,7 +223,7 @@ def run(database: str, customers: int, repeat: int, console: Console) -> None:
     console.rule(title)
     with fresh_store(database) as url:
         load(database, url, customers, console)
-        hub = connect_hub(url)
+        hub = connect_hub(url, master_key=MASTER_KEY)
         views = ViewDatabase.connect(url)
         try:
             with console.status(f"{title}: catching up"):

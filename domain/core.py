@@ -104,12 +104,13 @@ class HubCore(Application[UUID]):
         return True
 
     def require_customer(self, customer_id: UUID | str, field: str) -> UUID:
-        """The id of an existing customer, or `NotFoundError`. Known ids are cached:
-        customers are never deleted (erasure keeps the aggregate), so a hit stays true."""
+        """The id of an existing customer who was not erased, or `NotFoundError` (or
+        `InvalidTransitionError` once erased). Known ids are cached: customers are never
+        deleted, and erasure removes the id from this process's cache."""
         uid = parse_id(customer_id, field)
         known: set[UUID] = self.__dict__.setdefault("_known_customers", set())
         if uid not in known:
-            self.load(Customer, uid)
+            self.load(Customer, uid).require_not_erased()
             if len(known) > 100_000:
                 known.clear()
             known.add(uid)

@@ -95,6 +95,10 @@ class Customer(CrmAggregate):
     """
 
     KIND = "customer"
+    #: True once the customer's personal data was erased (see `erase`).
+    erased = False
+    #: The lead this customer was converted from: its personal data is theirs too.
+    lead_id: UUID | None = None
 
     @event("Registered")
     def __init__(
@@ -115,6 +119,7 @@ class Customer(CrmAggregate):
         owner: str | None,
         tags: list[str],
         external_ids: dict[str, str],
+        lead_id: UUID | None = None,
     ) -> None:
         self.kind = kind
         self.given_name = given_name
@@ -131,11 +136,12 @@ class Customer(CrmAggregate):
         self.owner = owner
         self.tags = tags
         self.external_ids = external_ids
+        self.lead_id = lead_id
 
     @classmethod
     def register(cls, *, kind: str, profile: dict[str, Any], organisation_id: UUID | None,
                  stage: str, owner: str | None, tags: list[str],
-                 external_ids: dict[str, str]) -> Customer:
+                 external_ids: dict[str, str], lead_id: UUID | None = None) -> Customer:
         kind = CustomerKind.parse(kind, "kind")
         fields = parse_profile(profile)
         full: dict[str, Any] = {name: fields.get(name) for name in PROFILE_FIELDS}
@@ -155,12 +161,13 @@ class Customer(CrmAggregate):
             kind=kind.value, **full, organisation_id=organisation_id,
             stage=LifecycleStage.parse(stage, "stage").value,
             owner=clean_text(owner, "owner"), tags=parse_tags(tags),
-            external_ids=dict(external_ids),
+            external_ids=dict(external_ids), lead_id=lead_id,
         )
 
     # -- profile ---------------------------------------------------------------
 
     def update_profile(self, changes: dict[str, Any]) -> None:
+        self.require_not_erased()
         fields = parse_profile(changes)
         changed = {k: v for k, v in fields.items() if getattr(self, k) != v}
         if not changed:
@@ -236,6 +243,30 @@ class Customer(CrmAggregate):
     @event("ExternalIdLinked")
     def _link_external_id(self, *, system: str, external_id: str) -> None:
         self.external_ids = {**self.external_ids, system: external_id}
+
+    # -- erasure ----------------------------------------------------------------
+
+    def erase(self) -> None:
+        """Record that this person's personal data is erased: the privacy layer deletes
+        the keys of `erased_subjects` (the customer, and the lead they came from), which
+        makes every earlier copy of it unreadable."""
+        self.require_not_erased()
+        self._erase(erased_subjects=self.data_subjects())
+
+    def data_subjects(self) -> list[UUID]:
+        """Whose data keys hold this customer's personal data: theirs, and the lead's
+        they were converted from."""
+        return [self.id] + ([self.lead_id] if self.lead_id else [])
+
+    @event("Erased")
+    def _erase(self, *, erased_subjects: list[UUID]) -> None:
+        self.given_name = self.family_name = self.job_title = None
+        self.emails, self.phones, self.address = [], [], None
+        self.erased = True
+
+    def require_not_erased(self) -> None:
+        if self.erased:
+            raise InvalidTransitionError(f"customer {self.id} was erased")
 
 
 PROFILE_FIELDS = ("given_name", "family_name", "job_title", "emails", "phones", "address",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from domain.commands.customers import CustomerCommands
@@ -39,15 +40,17 @@ class Hub(CustomerCommands, SalesCommands, ServiceCommands, MarketingCommands, O
 
     @classmethod
     def connect(
-        cls, database_url: str, *, recorder_topic: str | None = None, **settings: Any
+        cls, database_url: str, *, recorder_topic: str | None = None,
+        env: Mapping[str, str] | None = None, **settings: Any,
     ) -> Hub:
         """Open the store that `database_url` names (creating its tables if needed).
 
         `recorder_topic` names another application recorder class for the library to
         use (its `APPLICATION_RECORDER_TOPIC`): `api.store.connect_hub` passes its
-        PostgreSQL recorder that way, so the domain stays free of the database driver."""
-        env = store_settings(database_url, **settings)
-        env["CREATE_TABLE"] = "y"
+        PostgreSQL recorder that way, so the domain stays free of the database driver.
+        `env` adds settings of the layers composed on top (the privacy master key)."""
+        config = {**store_settings(database_url, **settings), **(env or {})}
+        config["CREATE_TABLE"] = "y"
         if recorder_topic is not None:
-            env["APPLICATION_RECORDER_TOPIC"] = recorder_topic
-        return cls(env=env)
+            config["APPLICATION_RECORDER_TOPIC"] = recorder_topic
+        return cls(env=config)

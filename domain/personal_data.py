@@ -9,10 +9,13 @@ stages, channels, ids and times stay in clear so that metrics survive erasure.
 
 Every event class of every aggregate must appear here, in `PERSONAL_DATA` or in
 `NO_PERSONAL_DATA`; `tests/unit/test_personal_data.py` fails the build otherwise.
+Packages that `domain` must not import (`privacy`, `partners`) add their own event
+classes with `register` when their module is imported, so this stays the one place.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from domain.customers import Customer
@@ -64,10 +67,11 @@ PERSONAL_DATA: dict[type, PersonalFields] = {
 }
 
 #: Event classes that carry no personal data at all.
-NO_PERSONAL_DATA: frozenset[type] = frozenset({
+NO_PERSONAL_DATA: set[type] = {
     Customer.OwnerAssigned,
     Customer.TagsChanged,
     Customer.ExternalIdLinked,
+    Customer.Erased,
     Case.Assigned,
     Case.Closed,
     # Campaign fields describe the campaign; messages and responses carry ids only.
@@ -83,4 +87,33 @@ NO_PERSONAL_DATA: frozenset[type] = frozenset({
     Quote.Accepted,
     Quote.Expired,
     Purchase.Recorded,
-})
+}
+
+#: Snapshotted aggregates whose state holds personal data: the snapshot's fields, and
+#: whose ("originator_id": the aggregate itself; else the state key naming the customer).
+PERSONAL_STATE: dict[type, PersonalFields] = {
+    Customer: PersonalFields("originator_id", _PROFILE),
+    Opportunity: PersonalFields("customer_id", ("name", "close_reason")),
+    Case: PersonalFields("customer_id", ("subject", "description", "resolution")),
+}
+#: Snapshotted aggregates whose state holds no personal data.
+NO_PERSONAL_STATE: set[type] = {Campaign}
+
+#: Events that erase data subjects: each names them in `erased_subjects`.
+ERASURE_EVENTS: frozenset[type] = frozenset({Customer.Erased})
+
+
+def register(
+    personal: dict[type, PersonalFields] | None = None, *, no_personal_data: Iterable[type] = ()
+) -> None:
+    """Classify another package's event classes here, each exactly once: a class that
+    already has an answer (or gets both in this call) is refused and nothing changes."""
+    marked = dict(personal or {})
+    unmarked = set(no_personal_data)
+    twice = (marked.keys() & unmarked) | ((marked.keys() | unmarked) & (
+        PERSONAL_DATA.keys() | NO_PERSONAL_DATA))
+    if twice:
+        names = ", ".join(sorted(cls.__qualname__ for cls in twice))
+        raise ValueError(f"already classified: {names}")
+    PERSONAL_DATA.update(marked)
+    NO_PERSONAL_DATA.update(unmarked)

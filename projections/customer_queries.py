@@ -30,6 +30,7 @@ class CustomerSummary:
     open_opportunities: int
     last_purchase_at: str | None
     lifetime_revenue: list[tuple[Decimal, str]]  # (amount, currency)
+    erased: bool
 
 
 @dataclass(frozen=True)
@@ -149,6 +150,7 @@ def _summaries(db: ViewDatabase, rows: list[dict[str, Any]]) -> list[CustomerSum
         version=row["version"], created_at=row["created_at"], updated_at=row["updated_at"],
         open_cases=row["open_cases"], open_opportunities=row["open_opportunities"],
         last_purchase_at=row["last_purchase_at"], lifetime_revenue=revenue[row["id"]],
+        erased=bool(row["erased"]),
     ) for row in rows]
 
 

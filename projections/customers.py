@@ -3,7 +3,8 @@
 Tables (all keyed by ids as text, times as ISO-8601 UTC text, money in cents):
 
 - `view_customers`: one row per customer, with the 360 counters (open cases, open
-  opportunities, last purchase) kept current as those events arrive.
+  opportunities, last purchase) kept current as those events arrive. An erased
+  customer keeps their row without personal fields (`erased` = 1).
 - `view_customer_emails`, `view_customer_tags`: for prefix search and tag filters.
 - `view_timeline`: one row per interaction, corrected in place when a correction
   arrives (the log keeps both; the view shows the corrected story).
@@ -43,7 +44,7 @@ def display_name(given: str | None, family: str | None, company: str | None) -> 
 
 class CustomerView(View):
     name = "customers"
-    version = 2
+    version = 3
     tables = ("view_customers", "view_customer_emails", "view_customer_tags", "view_timeline",
               "view_customer_revenue", "view_purchase_currency")
     retired_tables = ("view_customer_cases", "view_customer_opportunities")
@@ -54,7 +55,7 @@ class CustomerView(View):
         " company_name TEXT, organisation_id TEXT, stage TEXT NOT NULL, owner TEXT,"
         " version BIGINT NOT NULL, created_at TEXT NOT NULL, updated_at TEXT NOT NULL,"
         " open_cases INTEGER NOT NULL DEFAULT 0, open_opportunities INTEGER NOT NULL DEFAULT 0,"
-        " last_purchase_at TEXT)",
+        " last_purchase_at TEXT, erased INTEGER NOT NULL DEFAULT 0)",
         "CREATE INDEX IF NOT EXISTS view_customers_search ON view_customers (search_name, id)",
         "CREATE INDEX IF NOT EXISTS view_customers_company ON view_customers (company_name, id)",
         "CREATE INDEX IF NOT EXISTS view_customers_owner ON view_customers (owner, id)",
@@ -135,6 +136,20 @@ class CustomerView(View):
     @handles(Customer.ExternalIdLinked)
     def external_id_linked(self, tx: Transaction, e: Any) -> None:
         self._touch(tx, e)
+
+    @handles(Customer.Erased)
+    def erased(self, tx: Transaction, e: Any) -> None:
+        """Drop every personal field of the customer (what stays: ids, company, stage,
+        owner, tags, counts and money), here and on their timeline. A rebuild reads the
+        erased events as blanks and ends here too, so both give the same rows."""
+        customer = str(e.originator_id)
+        (row,) = tx.query("SELECT company_name FROM view_customers WHERE id = ?", (customer,))
+        name = row["company_name"] or ""
+        self._touch(tx, e, given_name=None, family_name=None, job_title=None,
+                    display_name=name, search_name=name.lower(), erased=1)
+        tx.execute("DELETE FROM view_customer_emails WHERE customer_id = ?", (customer,))
+        tx.execute("UPDATE view_timeline SET subject = '', summary = NULL WHERE customer_id = ?",
+                   (customer,))
 
     @staticmethod
     def _touch(tx: Transaction, e: Any, **columns: Any) -> None:

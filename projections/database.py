@@ -48,6 +48,11 @@ class ViewDatabase:
         with self.transaction(write=False) as tx:
             return tx.query(sql, params)
 
+    def purge(self, tables: Sequence[str]) -> None:
+        """After an erasure: make the overwritten rows of these tables unrecoverable from
+        the database's files, as far as the database allows (see each dialect)."""
+        raise NotImplementedError  # pragma: no cover
+
     def close(self) -> None:
         raise NotImplementedError  # pragma: no cover
 
@@ -85,6 +90,9 @@ class SQLiteViews(ViewDatabase):
                                          check_same_thread=False, timeout=30)
             connection.execute("PRAGMA journal_mode=WAL")
             connection.execute("PRAGMA busy_timeout=30000")
+            # Deleted and overwritten content is zeroed, not left in free space: erasure
+            # must leave no personal data in the file.
+            connection.execute("PRAGMA secure_delete=ON")
             self._local.connection = connection
             with self._lock:
                 self._connections.append(connection)
@@ -101,6 +109,11 @@ class SQLiteViews(ViewDatabase):
             connection.execute("ROLLBACK")
             raise
         connection.execute("COMMIT")
+
+    def purge(self, tables: Sequence[str]) -> None:
+        """Secure delete already zeroed the old rows in the file; copy the write-ahead
+        log back and truncate it, so the old pages in it go too."""
+        self._connection().execute("PRAGMA wal_checkpoint(TRUNCATE)")
 
     def close(self) -> None:
         with self._lock:
@@ -169,6 +182,17 @@ class PostgresViews(ViewDatabase):
         connection = psycopg.connect(**self.conninfo, autocommit=True)
         connection.execute(f'LISTEN "{self.channel}"')
         return connection
+
+    def purge(self, tables: Sequence[str]) -> None:
+        """VACUUM the tables: their dead row versions (the old values) are removed and
+        their space marked for reuse. PostgreSQL does not zero that space at once: the old
+        bytes leave the data files as the space is reused (VACUUM FULL would rewrite the
+        tables, but locks them)."""
+        import psycopg
+
+        with psycopg.connect(**self.conninfo, autocommit=True) as connection:
+            for table in tables:
+                connection.execute(f"VACUUM {table}")
 
     def close(self) -> None:
         self.pool.close()

@@ -118,7 +118,8 @@ class WriteBehind:
                 "SELECT column_name, data_type FROM information_schema.columns"
                 " WHERE table_schema = current_schema() AND table_name = ?", (table,))}
         types = self._column_types[table]
-        arrays, selected = [], []
+        arrays: list[str] = []
+        selected: list[str] = []
         for column, value in zip(columns, values, strict=True):
             if value == "?":
                 selected.append(f"p{len(arrays)}")

@@ -19,6 +19,7 @@ import pytest
 from api.store import connect_hub
 from domain.hub import Hub
 from projections.database import ViewDatabase
+from tests.stories import TEST_MASTER_KEY
 
 #: The features' shared fixtures (a customer, a case, a campaign, a purchase, ...).
 pytest_plugins = [
@@ -29,6 +30,8 @@ pytest_plugins = [
 ]
 
 BASE_URL = os.environ.get("CRMHUB_DATABASE_URL", "sqlite:")
+# The CLI commands and worker processes the tests start open the hub with this key too.
+os.environ["CRMHUB_MASTER_KEY"] = TEST_MASTER_KEY.hex()
 
 
 def pytest_report_header() -> str:
@@ -69,7 +72,7 @@ def views(database_url: str) -> Iterator[ViewDatabase]:
 
 @pytest.fixture
 def hub(database_url: str) -> Iterator[Hub]:
-    app = connect_hub(database_url)
+    app = connect_hub(database_url, master_key=TEST_MASTER_KEY)
     try:
         yield app
     finally:

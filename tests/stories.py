@@ -9,6 +9,10 @@ from typing import Any
 from domain.hub import Hub
 from projections.database import ViewDatabase
 
+#: The master key every test process opens the hub with (`tests/conftest.py` also puts it
+#: in CRMHUB_MASTER_KEY, for the CLI and the worker processes the tests start).
+TEST_MASTER_KEY = bytes(range(32))
+
 
 @contextmanager
 def records_nothing(hub: Hub) -> Iterator[None]:

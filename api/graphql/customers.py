@@ -10,6 +10,7 @@ import strawberry
 from pydantic import Field
 
 from api.graphql.auth import requires
+from api.graphql.consent import ConsentGrant, customer_consents
 from api.graphql.context import Info, read, run_command
 from api.graphql.types import (
     Channel,
@@ -69,6 +70,8 @@ class Customer(Versioned):
     owner: str | None
     tags: list[str]
     external_ids: list[ExternalId]
+    erased: bool = strawberry.field(
+        description="True once the customer's personal data was erased (`eraseCustomer`).")
 
     @classmethod
     def of(cls, c: model.Customer) -> Customer:
@@ -82,7 +85,14 @@ class Customer(Versioned):
             organisation_id=strawberry.ID(str(c.organisation_id)) if c.organisation_id else None,
             stage=model.LifecycleStage(c.stage), owner=c.owner, tags=c.tags,
             external_ids=[ExternalId(system=s, external_id=e) for s, e in c.external_ids.items()],
+            erased=c.erased,
         )
+
+    @strawberry.field(extensions=requires(Action.CONSENT_READ),
+                      description="Every consent grant, oldest first, with its status now and "
+                                  "its history.")
+    async def consents(self, info: Info) -> list[ConsentGrant]:
+        return await customer_consents(info, self.id)
 
 
 @strawberry.type(description="One contact with a customer, on one channel.")

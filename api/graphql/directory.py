@@ -43,6 +43,9 @@ class CustomerSummary:
     last_purchase_at: datetime | None
     lifetime_revenue: list[Money] = strawberry.field(
         description="Purchases net of refunds, per currency.")
+    erased: bool = strawberry.field(
+        description="True once the customer's personal data was erased: names, contact "
+                    "details and what was written about them are gone; numbers stay.")
 
     @classmethod
     def of(cls, s: queries.CustomerSummary) -> CustomerSummary:
@@ -55,6 +58,7 @@ class CustomerSummary:
             open_cases=s.open_cases, open_opportunities=s.open_opportunities,
             last_purchase_at=_time(s.last_purchase_at) if s.last_purchase_at else None,
             lifetime_revenue=[Money(amount=Decimal(a), currency=c) for a, c in s.lifetime_revenue],
+            erased=s.erased,
         )
 
 

@@ -14,8 +14,10 @@ from strawberry.extensions import (
 from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
 
+from api.graphql.consent import ConsentMutation, ConsentQuery
 from api.graphql.customers import CustomerMutation, CustomerQuery
 from api.graphql.directory import DirectoryQuery
+from api.graphql.erasure import ErasureMutation
 from api.graphql.errors import MaskInternalErrors
 from api.graphql.marketing import MarketingMutation, MarketingQuery
 from api.graphql.marketing_dashboard import MarketingDashboardQuery
@@ -27,9 +29,10 @@ from api.graphql.service_dashboard import ServiceDashboardQuery
 from api.settings import Settings
 
 Query = merge_types("Query", (CustomerQuery, DirectoryQuery, SalesQuery, SalesDashboardQuery, MarketingQuery,
-                             MarketingDashboardQuery, ServiceQuery, ServiceDashboardQuery, OrderQuery))
+                             MarketingDashboardQuery, ServiceQuery, ServiceDashboardQuery, OrderQuery,
+                             ConsentQuery))
 Mutation = merge_types("Mutation", (CustomerMutation, SalesMutation, MarketingMutation, ServiceMutation,
-                                   OrderMutation))
+                                   OrderMutation, ConsentMutation, ErasureMutation))
 
 
 def build_schema(settings: Settings) -> strawberry.Schema:

@@ -110,6 +110,7 @@ class SalesCommands(HubCore):
         customer = Customer.register(
             kind="person", profile=lead.customer_profile(), organisation_id=None,
             stage=LifecycleStage.PROSPECT.value, owner=owner, tags=[], external_ids={},
+            lead_id=lead.id,
         )
         opportunity = Opportunity.open(
             customer_id=customer.id, name=opportunity_name, amount=amount, currency=currency,

@@ -12,6 +12,7 @@ from api.settings import Settings
 from api.store import connect_hub
 from api.tokens import TokenService
 from domain.customers import Customer
+from tests.stories import TEST_MASTER_KEY
 
 runner = CliRunner()
 
@@ -69,7 +70,7 @@ def test_the_demo_loads_every_kind_of_record_deterministically(env, database_url
     assert result.exit_code == 0, result.output
     assert "demo loaded" in result.output
 
-    hub = connect_hub(database_url)
+    hub = connect_hub(database_url, master_key=TEST_MASTER_KEY)
     try:
         topics = set()
         names = []
@@ -91,7 +92,7 @@ def test_the_demo_loads_every_kind_of_record_deterministically(env, database_url
     result = runner.invoke(app, ["demo", "--customers", "30", "--seed", "3"],
                            env={**env, "CRMHUB_DATABASE_URL": f"sqlite:///{again}"})
     assert result.exit_code == 0, result.output
-    replay = connect_hub(f"sqlite:///{again}")
+    replay = connect_hub(f"sqlite:///{again}", master_key=TEST_MASTER_KEY)
     try:
         first_page = replay.notification_log.select(start=1, limit=1000)
         again_names = [e.family_name or e.company_name for e in map(replay.mapper.to_domain_event, first_page)

@@ -17,13 +17,13 @@ from domain.interactions import InteractionDraft
 from projections.customers import CustomerView
 from projections.database import ViewDatabase
 from projections.runner import view_positions
-from tests.stories import tables
+from tests.stories import TEST_MASTER_KEY, tables
 
 cli = CliRunner()
 
 
 def a_busy_store(database_url: str) -> int:
-    hub = connect_hub(database_url)
+    hub = connect_hub(database_url, master_key=TEST_MASTER_KEY)
     try:
         for n in range(30):
             customer = hub.register_customer(actor="seed", kind="person",

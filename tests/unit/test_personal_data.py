@@ -7,8 +7,9 @@ import dataclasses
 import pytest
 from eventsourcing.domain import CanInitAggregate
 
-from domain.hub import AGGREGATES
-from domain.personal_data import NO_PERSONAL_DATA, PERSONAL_DATA
+from api.store import AGGREGATES  # the composed hub's: privacy registers its events on import
+from domain.customers import Customer
+from domain.personal_data import NO_PERSONAL_DATA, PERSONAL_DATA, PersonalFields, register
 
 
 def _event_classes(aggregate: type) -> list[type]:
@@ -58,5 +59,15 @@ def test_known_personal_fields_are_marked():
     for expected in [("Customer.Registered", "given_name"), ("Customer.Registered", "emails"),
                      ("Customer.Registered", "phones"), ("Customer.Registered", "address"),
                      ("Customer.ProfileUpdated", "family_name"),
-                     ("Interaction.Recorded", "summary"), ("Lead.Captured", "email")]:
+                     ("Interaction.Recorded", "summary"), ("Lead.Captured", "email"),
+                     ("Consent.Withdrawn", "reason")]:
         assert expected in marked, expected
+
+
+def test_an_event_class_is_classified_only_once():
+    before = (dict(PERSONAL_DATA), set(NO_PERSONAL_DATA))
+    with pytest.raises(ValueError, match="Customer.OwnerAssigned"):
+        register(no_personal_data=[Customer.OwnerAssigned])
+    with pytest.raises(ValueError, match="Customer.Registered"):
+        register({Customer.Registered: PersonalFields("originator_id", ("given_name",))})
+    assert (PERSONAL_DATA, NO_PERSONAL_DATA) == before

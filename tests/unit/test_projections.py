@@ -10,6 +10,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from api.store import connect_hub
 from domain.customers import Customer
 from domain.hub import Hub
 from domain.interactions import InteractionDraft
@@ -17,7 +18,7 @@ from projections.catalog import all_views
 from projections.customers import CustomerView
 from projections.database import ViewDatabase
 from projections.runner import ProjectionRunner
-from tests.stories import tables
+from tests.stories import TEST_MASTER_KEY, tables
 
 
 @pytest.fixture
@@ -142,7 +143,7 @@ COMMANDS = st.lists(st.tuples(
 @given(commands=COMMANDS)
 def test_incremental_projection_equals_a_rebuild(database_url, commands):
     """Every view at once: any story, projected as it happens, equals a rebuild."""
-    hub = Hub.connect(database_url)
+    hub = connect_hub(database_url, master_key=TEST_MASTER_KEY)
     views = ViewDatabase.connect(database_url)
     try:
         runner = ProjectionRunner(hub, views, all_views(), page_size=3)

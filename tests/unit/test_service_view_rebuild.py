@@ -10,6 +10,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from api.store import connect_hub
 from domain.errors import InvalidTransitionError, InvalidValueError
 from domain.hub import Hub
 from domain.interactions import InteractionDraft
@@ -22,6 +23,7 @@ from projections.service_queries import (
     service_metrics,
     sla_breaches,
 )
+from tests.stories import TEST_MASTER_KEY
 from tests.unit.service_view_stories import NOW, at, given_three_days_of_service, snapshot
 
 # -- bad input ---------------------------------------------------------------------------------
@@ -70,7 +72,7 @@ STEPS = st.lists(st.tuples(
           suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(steps=STEPS)
 def test_any_history_projected_incrementally_equals_a_rebuild(database_url, steps):
-    hub = Hub.connect(database_url)
+    hub = connect_hub(database_url, master_key=TEST_MASTER_KEY)
     views = ViewDatabase.connect(database_url)
     try:
         runner = ProjectionRunner(hub, views, [ServiceView()], page_size=3)

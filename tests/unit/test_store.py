@@ -26,7 +26,7 @@ from domain.errors import ConcurrencyError
 from domain.hub import Hub
 from domain.interactions import Interaction, InteractionDraft
 from domain.storage import DatabaseURLError
-from tests.stories import events_since, records_nothing
+from tests.stories import TEST_MASTER_KEY, events_since, records_nothing
 
 
 def sqlite_instead(hub: Hub, database_url: str) -> bool:
@@ -212,4 +212,4 @@ def test_the_recorder_keeps_to_the_urls_schema(hub, database_url):
 
 def test_connect_hub_refuses_a_database_it_does_not_know():
     with pytest.raises(DatabaseURLError):
-        connect_hub(f"mysql://localhost/{uuid4().hex}")
+        connect_hub(f"mysql://localhost/{uuid4().hex}", master_key=TEST_MASTER_KEY)

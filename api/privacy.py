@@ -1,0 +1,44 @@
+"""Privacy in the API: the master key every process opens the hub with, and what an
+erasure needs beyond the hub's command (purging the old bytes of the tables it overwrote;
+shared by the GraphQL mutation and the CLI)."""
+
+from __future__ import annotations
+
+import os
+import secrets
+
+from api.settings import Settings
+from privacy.keys import TABLE as KEYS_TABLE
+from projections.customers import CustomerView
+from projections.database import ViewDatabase
+
+#: The tables an erasure overwrites: the data keys, and the only view with personal data.
+ERASED_TABLES = (KEYS_TABLE, *CustomerView.tables)
+
+
+def purge_erased(views: ViewDatabase) -> None:
+    """Once the views show an erasure: drop the old row versions from the files."""
+    views.purge(ERASED_TABLES)
+
+
+def load_master_key(settings: Settings) -> bytes:
+    """The master key from settings, else from the data directory (generated once)."""
+    if settings.master_key:
+        return bytes.fromhex(settings.master_key)
+    path = settings.master_key_file
+    if path.exists():
+        return bytes.fromhex(path.read_text().strip())
+    key = new_master_key()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:  # another process made it first: use theirs
+        return bytes.fromhex(path.read_text().strip())
+    with os.fdopen(fd, "w") as out:
+        out.write(key + "\n")
+    return bytes.fromhex(key)
+
+
+def new_master_key() -> str:
+    """A fresh master key, as 64 hex digits for `CRMHUB_MASTER_KEY`."""
+    return secrets.token_hex(32)

@@ -1,0 +1,1 @@
+"""Privacy: consent with evidence, on the domain's hub (`api -> privacy -> domain`)."""
