@@ -15,22 +15,21 @@ from api.graphql.context import Context
 from api.graphql.schema import build_schema
 from api.privacy import load_master_key
 from api.settings import Settings
-from api.store import connect_hub
+from api.store import CrmHub, connect_hub
 from api.tokens import InvalidTokenError, Principal, TokenService
-from domain.hub import Hub
 from projections.catalog import all_views
 from projections.database import ViewDatabase
 from projections.runner import ProjectionRunner, view_positions
 
 
-def get_hub(request: Request) -> Hub:
+def get_hub(request: Request) -> CrmHub:
     return request.app.state.hub
 
 
-HubDep = Annotated[Hub, Depends(get_hub)]
+HubDep = Annotated[CrmHub, Depends(get_hub)]
 
 
-def create_app(settings: Settings | None = None, *, hub: Hub | None = None) -> FastAPI:
+def create_app(settings: Settings | None = None, *, hub: CrmHub | None = None) -> FastAPI:
     """The hub's HTTP interface. Pass `hub` to share one already open (tests, `serve --demo`)."""
     settings = settings or Settings()
     tokens = TokenService(settings)

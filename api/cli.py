@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 import signal
 import threading
@@ -21,9 +22,12 @@ from rich.table import Column, Table
 from api.privacy import load_master_key, new_master_key, purge_erased
 from api.settings import Settings, SettingsError
 from api.tokens import ROLES, TokenService, new_key_pem
+from domain.core import parse_id
 from domain.errors import DomainError, InvalidValueError, NotFoundError
 from domain.hub import Hub
 from privacy.consent import Change, Grant
+from privacy.export import subject_access_export
+from projections import customer_queries
 from projections.catalog import all_views, views_named
 from projections.database import ViewDatabase
 from projections.locks import running
@@ -36,7 +40,8 @@ app = typer.Typer(help="crmhub: an event-sourced CRM hub.", no_args_is_help=True
                   pretty_exceptions_enable=False)
 token_app = typer.Typer(help="Bearer tokens for the GraphQL API.", no_args_is_help=True)
 app.add_typer(token_app, name="token")
-privacy_app = typer.Typer(help="A customer's consent, and erasure.", no_args_is_help=True)
+privacy_app = typer.Typer(help="A customer's consent, erasure and subject-access export.",
+                          no_args_is_help=True)
 app.add_typer(privacy_app, name="privacy")
 err = Console(stderr=True)
 
@@ -289,15 +294,55 @@ def erase(
             raise typer.BadParameter(error.reason, param_hint="--customer") from None
         except DomainError as error:
             raise typer.BadParameter(error.message, param_hint="--customer") from None
-        runner = ProjectionRunner(hub, views, all_views())
-        runner.setup()
-        runner.catch_up()
+        caught_up(hub, views)
         purge_erased(views)
     finally:
         views.close()
         hub.close()
     typer.echo(f"customer {customer} erased: personal data unreadable in the log, "
                "dropped from the views")
+
+
+@privacy_app.command("export")
+def export(
+    customer: Annotated[str, typer.Option(help="The customer's id.")],
+    output: Annotated[Path | None, typer.Option(
+        help="Write the document here (readable by you alone) instead of standard output.")] = None,
+) -> None:
+    """Print everything the hub holds about a customer as one JSON document (subject
+    access): the same document as the subjectAccessExport query, read from the log."""
+    try:
+        customer_id = parse_id(customer, "customerId")
+    except InvalidValueError as error:
+        raise typer.BadParameter(error.reason, param_hint="--customer") from None
+    config = settings()
+    hub = open_hub(config)
+    views = ViewDatabase.connect(config.database_url, pool_size=config.pool_size)
+    try:
+        position = caught_up(hub, views)  # the views find the records: all up to here
+        found = customer_queries.customer_record_ids(views, str(customer_id))
+        document = subject_access_export(hub, customer_id, found=found, position=position)
+    except NotFoundError as error:
+        raise typer.BadParameter(error.message, param_hint="--customer") from None
+    finally:
+        views.close()
+        hub.close()
+    text = json.dumps(document, indent=2, ensure_ascii=False)
+    if output is None:
+        typer.echo(text)
+        return
+    descriptor = os.open(output, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(descriptor, "w", encoding="utf-8") as out:
+        out.write(text + "\n")
+    err.print(f"subject access export of customer {customer_id} written to {output}")
+
+
+def caught_up(hub: Hub, views: ViewDatabase) -> int:
+    """Bring every view up to the log's end (safe beside running workers: each view's
+    position is locked); return the position reached."""
+    runner = ProjectionRunner(hub, views, all_views())
+    runner.setup()
+    return runner.catch_up()
 
 
 def _cli_actor() -> str:

@@ -1,9 +1,10 @@
 """A realistic, deterministic demo data set, loaded through the hub's own commands.
 
 `load_demo(hub, customers=1000, seed=7)` writes two years of history ending today:
-organisations and their contacts, persons, interactions on every channel and in every
-department, leads (qualified, disqualified, converted), opportunities through the
-pipeline with quotes, service cases with SLAs, marketing campaigns with their
+organisations and their contacts, persons, the marketing consent most of them give (some
+withdraw it, some let it lapse), interactions on every channel and in every department,
+leads (qualified, disqualified, converted), opportunities through the pipeline with quotes,
+service cases with SLAs, marketing campaigns sent to customers who consented, with their
 responses, and purchases with refunds. The same seed gives the same data set; every
 record goes through the same rules as a client's command, backdated with `occurred_at`.
 """
@@ -21,10 +22,12 @@ from faker import Faker
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-from domain.hub import Hub
+from api.store import CrmHub
 from domain.interactions import InteractionDraft
 from domain.quotes import QuoteLineDraft
 from domain.values import Channel, Department, Direction
+from privacy.audiences import consenting_grants
+from privacy.consent import Consent
 
 DAYS = 730
 CURRENCY = "EUR"
@@ -57,6 +60,16 @@ CASE_SUBJECTS = {
     "return": ["Return unopened router"],
     "billing": ["Invoice shows wrong VAT", "Charged twice"],
 }
+#: What customers allow us when asked (purpose, data categories, notice), by weight: most
+#: take the newsletter, some allow marketing on every channel, a few texts, or post and calls.
+CONSENT_OFFERS = [
+    (("marketing.communications.email", ["user.name", "user.contact.email"], "newsletter-v3"), 5),
+    (("marketing", ["user.name", "user.contact", "user.behavior.browsing_history"],
+      "marketing-all-v2"), 3),
+    (("marketing.communications.sms", ["user.contact.phone_number"], "sms-offers-v1"), 2),
+    (("marketing.communications", ["user.contact.address", "user.contact.phone_number"],
+      "post-and-calls-v1"), 1),
+]
 INTERACTION_SUBJECTS = {
     "sales": ["Discovery call", "Pricing discussion", "Demo follow-up", "Contract questions"],
     "service": ["Support call", "Troubleshooting session", "Status update", "Satisfaction check"],
@@ -79,7 +92,7 @@ class DemoSummary:
 
 
 class DemoBuilder:
-    def __init__(self, hub: Hub, *, seed: int, customers: int) -> None:
+    def __init__(self, hub: CrmHub, *, seed: int, customers: int) -> None:
         self.hub = hub
         self.random = random.Random(seed)
         self.fake = Faker(["en_GB", "de_DE", "fr_FR", "nl_NL"])
@@ -91,6 +104,8 @@ class DemoBuilder:
         self.customers: list[tuple[UUID, datetime]] = []
         self.buyers: list[tuple[UUID, datetime]] = []
         self.campaigns: list[tuple[UUID, datetime]] = []
+        #: The consent of each customer who gave some, as the log holds it.
+        self.consents: dict[UUID, Consent | None] = {}
 
     # -- time ------------------------------------------------------------------------
 
@@ -108,6 +123,7 @@ class DemoBuilder:
         n = self.size
         return [
             ("customers", n, self.register_customers),
+            ("consents", n, self.grant_consents),
             ("campaigns", 12, self.run_campaigns),
             ("leads", n // 2, self.work_leads),
             ("opportunities", n // 3, self.work_opportunities),
@@ -165,6 +181,36 @@ class DemoBuilder:
                         "country": self.random.choice(["GB", "DE", "FR", "NL"])},
         }
 
+    def grant_consents(self) -> Iterator[None]:
+        """Most customers allow some marketing within days of registering."""
+        for customer_id, known in self.customers:
+            if self.random.random() < 0.85:
+                self.grant_consent(customer_id, self.later(known, 24 * 3))
+                self.summary.add("consents")
+            yield
+
+    def grant_consent(self, customer_id: UUID, given: datetime) -> None:
+        """One customer's grant, with the notice they were shown: one in five lapses after a
+        year, and a few are withdrawn. Keeps their consent as the log then holds it."""
+        offers, weights = zip(*CONSENT_OFFERS, strict=True)
+        purpose, categories, notice = self.random.choices(offers, weights)[0]
+        actor = self.random.choice(STAFF["marketing"])
+        lapses = self.random.random() < 0.2
+        grant_id = self.hub.grant_consent(
+            actor=actor, occurred_at=given, customer_id=customer_id, recipient="organisation",
+            purpose=purpose, categories=categories, notice_version=notice,
+            channel=self.random.choice(["web", "store", "phone", "email"]),
+            expires_at=given + timedelta(days=365) if lapses else None)
+        if not lapses and self.random.random() < 0.05:
+            self.hub.withdraw_consent(actor=actor, customer_id=customer_id, grant_id=grant_id,
+                                      channel="email", reason="no longer interested",
+                                      occurred_at=self.moment(given))
+        self.consents[customer_id] = self.hub.consent_of(customer_id)
+
+    def consented(self, customer_id: UUID, channel: str, at: datetime) -> bool:
+        """Whether a campaign on `channel` may message the customer at `at`."""
+        return bool(consenting_grants(self.consents.get(customer_id), channel, at))
+
     def run_campaigns(self) -> Iterator[None]:
         channels = ["email", "sms", "social", "web", "mail", "phone"]
         for index in range(12):
@@ -173,15 +219,16 @@ class DemoBuilder:
                 break
             ends = starts + timedelta(days=self.random.randint(14, 45))
             actor = self.random.choice(STAFF["marketing"])
+            channel = channels[index % len(channels)]
             campaign_id = self.hub.create_campaign(
                 actor=actor, occurred_at=starts - timedelta(days=7),
                 name=f"{self.fake.catch_phrase()} ({starts:%b %Y})"[:120],
-                channel=channels[index % len(channels)],
+                channel=channel,
                 budget=Decimal(self.random.randrange(2_000, 40_000, 500)), currency=CURRENCY,
                 starts_on=starts.date(), ends_on=ends.date(),
             )
             self.hub.launch_campaign(actor=actor, campaign_id=campaign_id, occurred_at=starts)
-            audience = [c for c, at in self.customers if at < starts]
+            audience = [c for c, _ in self.customers if self.consented(c, channel, starts)]
             audience = self.random.sample(audience, k=len(audience) * 3 // 10)
             if audience:
                 self.hub.send_campaign_messages(actor=actor, campaign_id=campaign_id,
@@ -374,7 +421,7 @@ class DemoBuilder:
             yield
 
 
-def load_demo(hub: Hub, *, customers: int = 1000, seed: int = 7,
+def load_demo(hub: CrmHub, *, customers: int = 1000, seed: int = 7,
               console: Console | None = None) -> DemoSummary:
     """Load the demo data set into `hub`, showing progress on `console`."""
     builder = DemoBuilder(hub, seed=seed, customers=customers)

@@ -21,6 +21,8 @@ class Action(StrEnum):
     CONSENT_WRITE = "consent:write"
     #: Erasing a customer's personal data: admins only.
     PRIVACY_ERASE = "privacy:erase"
+    #: Exporting everything held about a customer (subject access): admins only.
+    PRIVACY_EXPORT = "privacy:export"
 
 
 _READ_ALL = frozenset({Action.CUSTOMERS_READ, Action.SALES_READ, Action.SERVICE_READ,

@@ -41,6 +41,7 @@ from psycopg.sql import SQL, Identifier
 from domain.hub import AGGREGATES as CRM_AGGREGATES
 from domain.hub import Hub
 from domain.storage import store_settings
+from privacy.audiences import AudienceCommands
 from privacy.commands import ConsentCommands
 from privacy.consent import Consent
 from privacy.erasure import MASTER_KEY, ErasureCommands
@@ -49,9 +50,10 @@ from privacy.erasure import MASTER_KEY, ErasureCommands
 AGGREGATES = (*CRM_AGGREGATES, Consent)
 
 
-class CrmHub(Hub, ConsentCommands, ErasureCommands):
+class CrmHub(AudienceCommands, Hub, ConsentCommands, ErasureCommands):
     """Every command of the CRM and of privacy, with personal fields stored encrypted per
-    person (crypto-shredding). Open one per process with `connect_hub`."""
+    person (crypto-shredding). Open one per process with `connect_hub`. `AudienceCommands`
+    comes first: its send commands check consent, then hand over to `Hub`'s."""
 
     name = Hub.name
 

@@ -10,7 +10,10 @@ call (a command, or a batch).
 
 The hub's rows run the real commands: validation, the customer check (200 customers,
 all known after the warm-up: the steady state of a running process), the acting
-context, the hub's commit (through `api.store.connect_hub`, as the app opens it). The raw
+context, the hub's commit (through `api.store.connect_hub`, as the app opens it, with
+personal fields encrypted per person). The rows "without per-person keys" run the same
+commands on the CRM's hub alone (`domain.hub.Hub`, the library's mapper): the
+difference is what crypto-shredding costs on append. The raw
 rows are the library's floor: a plain `Application` with the library's own recorder,
 saving a minimal aggregate whose created event has the same attributes as
 `Interaction.Recorded`; building the aggregate is timed too, as it is in the hub.
@@ -38,10 +41,11 @@ from uuid import UUID
 
 from eventsourcing.application import Application
 from eventsourcing.domain import Aggregate, event
+from eventsourcing.utils import get_topic
 from rich.console import Console
 from rich.table import Table
 
-from api.store import connect_hub
+from api.store import ColumnArraysRecorder, connect_hub
 from bench._common import MASTER_KEY, fresh_store, machine, percentile_ms, verdict
 from bench.ingest_http import RECORD_MANY, RECORD_ONE, interaction_input, post, served
 from domain.hub import Hub
@@ -53,6 +57,8 @@ CUSTOMERS = 200
 #: Ratio of the hub's single-command throughput to the raw library's, and the batch
 #: throughput on PostgreSQL, that the hub is expected to reach.
 SINGLE_RATIO_TARGET = 0.70
+#: At most this share of append throughput may go to per-person encryption.
+ENCRYPTION_COST_TARGET = 0.30
 BATCH_TARGET_PER_SECOND = 10_000
 
 
@@ -113,8 +119,15 @@ def timed(call: Callable[[int], object], *, calls: int, warmup: int, events_per_
 # -- the two paths under test -----------------------------------------------------------
 
 
-def hub_with_customers(url: str) -> tuple[Hub, list[UUID]]:
-    hub = connect_hub(url, master_key=MASTER_KEY)
+def hub_with_customers(url: str, *, keys: bool = True) -> tuple[Hub, list[UUID]]:
+    """The hub as the app opens it, or (`keys=False`) the CRM's commands alone, whose
+    mapper stores personal fields in clear: the cost of per-person encryption is the
+    difference."""
+    if keys:
+        hub: Hub = connect_hub(url, master_key=MASTER_KEY)
+    else:
+        postgres = store_settings(url)["PERSISTENCE_MODULE"] == "eventsourcing.postgres"
+        hub = Hub.connect(url, recorder_topic=get_topic(ColumnArraysRecorder) if postgres else None)
     customers = [hub.register_customer(actor=ACTOR, kind="person",
                                        profile={"given_name": "Bench", "family_name": f"C{i}"})
                  for i in range(CUSTOMERS)]
@@ -130,8 +143,8 @@ def drafts(customers: list[UUID], count: int) -> list[InteractionDraft]:
     ) for i in range(count)]
 
 
-def hub_batches(url: str, events: int, size: int) -> Measurement:
-    hub, customers = hub_with_customers(url)
+def hub_batches(url: str, events: int, size: int, *, keys: bool = True) -> Measurement:
+    hub, customers = hub_with_customers(url, keys=keys)
     try:
         warmup = max(1, CUSTOMERS // size)
         calls = max(1, events // size)
@@ -210,15 +223,24 @@ def http_mutations(url: str, events: int, size: int) -> Measurement:
 # -- the rows, in the order they are printed -----------------------------------------
 
 
-@row("hub_single", "hub record_interaction")
-def hub_single(url: str, events: int) -> Measurement:
-    hub, customers = hub_with_customers(url)
+def hub_commands(url: str, events: int, *, keys: bool = True) -> Measurement:
+    hub, customers = hub_with_customers(url, keys=keys)
     try:
         feed = drafts(customers, CUSTOMERS + events)
         return timed(lambda i: hub.record_interaction(actor=ACTOR, draft=feed[i]),
                      calls=events, warmup=CUSTOMERS, events_per_call=1, per="command")
     finally:
         hub.close()
+
+
+@row("hub_single", "hub record_interaction")
+def hub_single(url: str, events: int) -> Measurement:
+    return hub_commands(url, events)
+
+
+@row("clear_single", "hub without per-person keys")
+def clear_single(url: str, events: int) -> Measurement:
+    return hub_commands(url, events, keys=False)
 
 
 @row("raw_single", "raw app.save, 1 aggregate")
@@ -234,6 +256,11 @@ def hub_batch_100(url: str, events: int) -> Measurement:
 @row("hub_batch_1000", "hub record_interactions", scale=10)
 def hub_batch_1000(url: str, events: int) -> Measurement:
     return hub_batches(url, events, 1000)
+
+
+@row("clear_batch_1000", "hub without per-person keys", scale=10)
+def clear_batch_1000(url: str, events: int) -> Measurement:
+    return hub_batches(url, events, 1000, keys=False)
 
 
 @row("raw_batch_100", "raw app.save, 100 aggregates", scale=10)
@@ -295,6 +322,12 @@ def verdicts(database: str, results: dict[str, Measurement], console: Console) -
     ratio = results["hub_single"].events_per_second / results["raw_single"].events_per_second
     console.print(verdict(f"hub / raw, one at a time: {ratio:.0%}",
                           f"target >= {SINGLE_RATIO_TARGET:.0%}", ratio >= SINGLE_RATIO_TARGET))
+    for encrypted, clear, what in (("hub_single", "clear_single", "one at a time"),
+                                   ("hub_batch_1000", "clear_batch_1000", "batches of 1,000")):
+        cost = 1 - results[encrypted].events_per_second / results[clear].events_per_second
+        console.print(verdict(f"per-person encryption costs {cost:.0%} of throughput, {what}",
+                              f"target <= {ENCRYPTION_COST_TARGET:.0%}",
+                              cost <= ENCRYPTION_COST_TARGET))
     if database == "postgres":
         best = max(results["hub_batch_100"].events_per_second,
                    results["hub_batch_1000"].events_per_second)

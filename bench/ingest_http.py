@@ -20,6 +20,7 @@ import httpx
 
 from api.settings import Settings
 from api.tokens import TokenService
+from bench._common import MASTER_KEY
 from domain.interactions import InteractionDraft
 
 RECORD_ONE = "mutation ($input: RecordInteractionInput!) { recordInteraction(input: $input) { id } }"
@@ -49,7 +50,8 @@ def served(url: str) -> Iterator[httpx.Client]:
         server = subprocess.Popen(  # noqa: S603 - our own interpreter and arguments
             [sys.executable, "-m", "uvicorn", "--factory", "api.app:create_app",
              "--host", "127.0.0.1", "--port", str(port), "--no-access-log", "--log-level", "warning"],
-            env={**os.environ, "CRMHUB_DATABASE_URL": url, "CRMHUB_DATA_DIR": data_dir},
+            env={**os.environ, "CRMHUB_DATABASE_URL": url, "CRMHUB_DATA_DIR": data_dir,
+                 "CRMHUB_MASTER_KEY": MASTER_KEY.hex()},
             stdout=server_log, stderr=subprocess.STDOUT,
         )
         try:

@@ -40,7 +40,7 @@ class ConsentCommands(HubCore):
         "partner_category" (name `partner_category`).
         """
         customer = self.require_customer(customer_id, "customerId")
-        consent = self._consent(customer) or Consent(customer_id=customer)
+        consent = self.consent_of(customer) or Consent(customer_id=customer)
         grant_id = consent.grant(
             recipient=Recipient.parse(recipient, partner_id, partner_category),
             purpose=purpose, categories=categories, channel=channel,
@@ -64,7 +64,7 @@ class ConsentCommands(HubCore):
         `NotFoundError`, a withdrawn or expired one `InvalidTransitionError`."""
         customer = self.require_customer(customer_id, "customerId")
         grant = parse_id(grant_id, "grantId")
-        consent = self._consent(customer)
+        consent = self.consent_of(customer)
         if consent is None:
             raise NotFoundError("consent grant", grant)
         consent.withdraw(grant, channel=channel, reason=reason)
@@ -74,10 +74,11 @@ class ConsentCommands(HubCore):
         """Every grant the customer gave, oldest first. Each answers its `status(at)` and
         carries its history (`given`, and `withdrawal` once withdrawn)."""
         customer = self.load(Customer, parse_id(customer_id, "customerId"))  # erased: still there
-        consent = self._consent(customer.id)
+        consent = self.consent_of(customer.id)
         return [] if consent is None else consent.grants
 
-    def _consent(self, customer_id: UUID) -> Consent | None:
+    def consent_of(self, customer_id: UUID) -> Consent | None:
+        """The customer's consent as it stands in the log (None: they never gave any)."""
         try:
             return self.load(Consent, Consent.create_id(customer_id))
         except NotFoundError:

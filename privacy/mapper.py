@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import base64
 import os
+from functools import lru_cache
 from typing import Any
 from uuid import UUID
 
@@ -70,7 +71,7 @@ class PersonalDataMapper(Mapper[UUID]):
         subject = _subject(state, marked, event)
         key = self.keys.key_for_writing(subject)
         nonce = os.urandom(NONCE_BYTES)
-        sealed = AESGCM(key).encrypt(nonce, self.transcoder.encode(values), _binding(event))
+        sealed = _cipher(key).encrypt(nonce, self.transcoder.encode(values), _binding(event))
         state[ENVELOPE] = {"subject": str(subject),
                            "kinds": {name: _kind(value) for name, value in values.items()},
                            "data": base64.b64encode(nonce + sealed).decode()}
@@ -100,13 +101,19 @@ class PersonalDataMapper(Mapper[UUID]):
         if key is not None:
             data = base64.b64decode(envelope["data"])
             try:
-                state.update(self.transcoder.decode(AESGCM(key).decrypt(
+                state.update(self.transcoder.decode(_cipher(key).decrypt(
                     data[:NONCE_BYTES], data[NONCE_BYTES:], _binding(event))))
                 return
             except InvalidTag:
                 pass  # not this event's envelope, or altered: treat as unreadable
         for name, kind in envelope["kinds"].items():
             state[name] = _ERASED_VALUE.get(kind)
+
+
+@lru_cache(maxsize=65_536)
+def _cipher(key: bytes) -> AESGCM:
+    """One cipher object per data key (setting one up costs more than a small message)."""
+    return AESGCM(key)
 
 
 def _subject(state: dict[str, Any], marked: PersonalFields, event: Any) -> UUID:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from projections.consent import ConsentView
 from projections.customers import CustomerView
 from projections.marketing import MarketingView
 from projections.sales import SalesView
@@ -10,7 +11,7 @@ from projections.view import View
 
 
 def all_views() -> list[View]:
-    return [CustomerView(), SalesView(), ServiceView(), MarketingView()]
+    return [CustomerView(), SalesView(), ServiceView(), MarketingView(), ConsentView()]
 
 
 def views_named(names: list[str] | None) -> list[View]:

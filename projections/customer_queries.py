@@ -125,6 +125,41 @@ def customer_names(db: ViewDatabase, ids: list[str]) -> dict[str, CustomerName]:
     return {row["id"]: CustomerName(**row) for row in rows}
 
 
+@dataclass(frozen=True)
+class CustomerRecordIds:
+    """The ids of one customer's records, as the views know them (what a subject-access
+    export reads from the log: `privacy.export.FoundRecords`)."""
+
+    interactions: list[str]
+    cases: list[str]
+    opportunities: list[str]
+    quotes: list[str]
+    purchases: list[str]
+    #: The campaigns that sent the customer a message.
+    campaigns: list[str]
+
+
+def customer_record_ids(db: ViewDatabase, customer_id: str) -> CustomerRecordIds:
+    """Every id of the customer's interactions, cases, opportunities (and their quotes),
+    purchases and campaign messages: one query per table, in one snapshot of the views."""
+    with db.transaction(write=False) as tx:
+        def ids(sql: str) -> list[str]:
+            return [row["id"] for row in tx.query(sql, (customer_id,))]
+
+        return CustomerRecordIds(
+            interactions=ids("SELECT interaction_id AS id FROM view_timeline WHERE customer_id = ?"),
+            cases=ids("SELECT case_id AS id FROM view_service_cases WHERE customer_id = ?"),
+            opportunities=ids("SELECT opportunity_id AS id FROM view_sales_opportunities"
+                              " WHERE customer_id = ?"),
+            quotes=ids("SELECT quote_id AS id FROM view_sales_quotes WHERE opportunity_id IN"
+                       " (SELECT opportunity_id FROM view_sales_opportunities WHERE customer_id = ?)"),
+            purchases=ids("SELECT purchase_id AS id FROM view_marketing_purchases"
+                          " WHERE customer_id = ?"),
+            campaigns=ids("SELECT campaign_id AS id FROM view_marketing_messages"
+                          " WHERE customer_id = ?"),
+        )
+
+
 def _summaries(db: ViewDatabase, rows: list[dict[str, Any]]) -> list[CustomerSummary]:
     ids = [row["id"] for row in rows]
     tags: dict[str, list[str]] = {i: [] for i in ids}

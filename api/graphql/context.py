@@ -14,19 +14,19 @@ from strawberry.types import Info as StrawberryInfo
 from api.graphql.errors import graphql_errors
 from api.settings import Settings
 from api.tokens import Principal
-from domain.hub import Hub
 from projections.database import ViewDatabase
 from projections.runner import ProjectionRunner, wait_for_views
 
 if TYPE_CHECKING:
     from api.graphql.loaders import Loaders
+    from api.store import CrmHub
 
 T = TypeVar("T")
 
 
 @dataclass
 class Context(BaseContext):
-    hub: Hub
+    hub: CrmHub
     views: ViewDatabase
     #: The in-process runner, or None when `crmhub project` workers keep the views.
     runner: ProjectionRunner | None

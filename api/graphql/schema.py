@@ -26,11 +26,12 @@ from api.graphql.sales import SalesMutation, SalesQuery
 from api.graphql.sales_dashboard import SalesDashboardQuery
 from api.graphql.service import ServiceMutation, ServiceQuery
 from api.graphql.service_dashboard import ServiceDashboardQuery
+from api.graphql.subject_access import SubjectAccessQuery
 from api.settings import Settings
 
 Query = merge_types("Query", (CustomerQuery, DirectoryQuery, SalesQuery, SalesDashboardQuery, MarketingQuery,
                              MarketingDashboardQuery, ServiceQuery, ServiceDashboardQuery, OrderQuery,
-                             ConsentQuery))
+                             ConsentQuery, SubjectAccessQuery))
 Mutation = merge_types("Mutation", (CustomerMutation, SalesMutation, MarketingMutation, ServiceMutation,
                                    OrderMutation, ConsentMutation, ErasureMutation))
 

@@ -85,7 +85,7 @@ def test_the_demo_loads_every_kind_of_record_deterministically(env, database_url
     finally:
         hub.close()
     assert topics == {"Customer", "Interaction", "Lead", "Opportunity", "Quote", "Case",
-                      "Campaign", "CampaignMessage", "Purchase"}
+                      "Campaign", "CampaignMessage", "Purchase", "Consent"}
     assert len(names) >= 30
 
     again = tmp_path / "again.db"

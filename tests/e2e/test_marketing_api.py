@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from domain.hub import Hub
+from tests.unit.marketing_stories import consent_over_graphql
 
 TODAY = datetime.now(UTC).date()
 UNKNOWN = "00000000-0000-4000-8000-000000000000"
@@ -49,9 +50,12 @@ def launched_campaign(gql) -> str:
 
 
 def register_customer(gql, name: str = "Ada") -> str:
+    """A customer who allows our marketing: one a campaign may message."""
     register = """mutation ($name: String!) {
       registerCustomer(input: {kind: PERSON, givenName: $name}) { id } }"""
-    return gql.ok(register, {"name": name})["registerCustomer"]["id"]
+    customer_id = gql.ok(register, {"name": name})["registerCustomer"]["id"]
+    consent_over_graphql(gql, customer_id)
+    return customer_id
 
 
 def send(gql, campaign_id: str, customer_id: str) -> dict:

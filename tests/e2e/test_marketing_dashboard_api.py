@@ -8,6 +8,7 @@ import pytest
 
 from domain.hub import Hub
 from projections.pages import encode_cursor
+from tests.unit.marketing_stories import consent_over_graphql
 
 NOW = datetime.now(UTC)
 TODAY = NOW.date()
@@ -60,9 +61,12 @@ def launched(gql, name: str, **fields) -> str:
 
 
 def register(gql, name: str) -> str:
-    return gql.ok("""mutation ($name: String!) {
+    """A customer who allows our marketing: one a campaign may message."""
+    customer_id = gql.ok("""mutation ($name: String!) {
       registerCustomer(input: {kind: PERSON, givenName: $name}) { id } }""",
-                  {"name": name})["registerCustomer"]["id"]
+                         {"name": name})["registerCustomer"]["id"]
+    consent_over_graphql(gql, customer_id)
+    return customer_id
 
 
 def respond(gql, campaign_id: str, customer_id: str, response: str, value: str | None = None) -> None:

@@ -23,6 +23,7 @@ from projections.marketing_queries import (
     list_campaigns,
 )
 from projections.runner import ProjectionRunner
+from tests.unit.marketing_stories import register_consenting
 
 MARKETER = "marketer-1"
 
@@ -43,10 +44,6 @@ def runner(hub: Hub, views: ViewDatabase) -> ProjectionRunner:
 
 def at(month: int, day: int, hour: int = 12) -> datetime:
     return datetime(2025, month, day, hour, tzinfo=UTC)
-
-
-def register(hub: Hub, name: str) -> UUID:
-    return hub.register_customer(actor="clerk", kind="person", profile={"given_name": name})
 
 
 def campaign(hub: Hub, name: str, channel: str, budget: str, currency: str, starts_on: date,
@@ -84,7 +81,8 @@ class Story:
 def tell_the_story(hub: Hub, runner: ProjectionRunner) -> Story:
     """Four campaigns; the runner catches up between chapters (in pages of three), and
     the facts that decide attribution arrive out of business-time order."""
-    ada, bob, cyd, dan, eve = (register(hub, name) for name in ("Ada", "Bob", "Cyd", "Dan", "Eve"))
+    ada, bob, cyd, dan, eve = (register_consenting(hub, name)
+                               for name in ("Ada", "Bob", "Cyd", "Dan", "Eve"))
     spring = campaign(hub, "Spring email", "email", "300", "EUR", date(2025, 3, 1), date(2025, 3, 31))
     sms = campaign(hub, "Spring sms", "sms", "100", "EUR", date(2025, 3, 10), date(2025, 3, 20))
     summer = campaign(hub, "Summer email", "email", "200", "USD", date(2025, 6, 1), date(2025, 6, 30))
@@ -275,7 +273,7 @@ def test_bad_query_arguments_name_their_field(runner, views, call, field):
 def test_attribution_does_not_depend_on_the_order_of_the_log(hub, runner, views):
     """Given a purchase recorded before the conversion it follows, and one recorded after
     the conversion that it precedes, only the first is attributed."""
-    ada = register(hub, "Ada")
+    ada = register_consenting(hub, "Ada")
     spring = campaign(hub, "Spring", "email", "10", "EUR", date(2025, 3, 1), date(2025, 3, 31))
     hub.launch_campaign(actor=MARKETER, campaign_id=spring, occurred_at=at(3, 1, 8))
     hub.send_campaign_message(actor=MARKETER, campaign_id=spring, customer_id=ada,

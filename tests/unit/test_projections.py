@@ -19,6 +19,7 @@ from projections.customers import CustomerView
 from projections.database import ViewDatabase
 from projections.runner import ProjectionRunner
 from tests.stories import TEST_MASTER_KEY, tables
+from tests.unit.marketing_stories import consent_to_marketing
 
 
 @pytest.fixture
@@ -238,6 +239,7 @@ def run(hub: Hub, runner: ProjectionRunner, command: str, n: int, story: Story) 
                               reason="price")
     elif command == "respond" and story.campaign is not None:
         if pick not in story.messaged:
+            consent_to_marketing(hub, pick)
             hub.send_campaign_message(actor="x", campaign_id=story.campaign, customer_id=pick)
             story.messaged.add(pick)
         else:
