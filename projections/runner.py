@@ -128,9 +128,14 @@ class ProjectionRunner:
                 break
             last = notifications[-1].id
             events = [(n.id, self.hub.mapper.to_domain_event(n)) for n in notifications]
-            for view in self.views:
-                if self._positions[view.name] < last:
+            behind = [view for view in self.views if self._positions[view.name] < last]
+            idle = [view for view in behind
+                    if not any(view.cares_about(event) for _, event in events)]
+            for view in behind:
+                if view not in idle:
                     self._apply(view, events, after=after, last=last)
+            if idle:
+                self._advance(idle, after=after, last=last)
             with self._progress:
                 self._progress.notify_all()
             if on_page:
@@ -160,6 +165,21 @@ class ProjectionRunner:
                            (last, view.name))
                 done = last
         self._positions[view.name] = done
+
+    def _advance(self, views: Sequence[View], *, after: int, last: int) -> None:
+        """Move views that care about no event of the page past it, in one transaction for
+        all of them (a page of one event, as a single write makes, would otherwise cost
+        each view a transaction). Only a view that has applied everything up to `after`
+        moves: one rebuilt meanwhile by someone else must not skip what it needs."""
+        names = [view.name for view in views]
+        marks = ", ".join("?" * len(names))
+        with self.database.transaction() as tx:
+            tx.execute("UPDATE crmhub_view_positions SET position = ?"  # noqa: S608
+                       f" WHERE view IN ({marks}) AND position >= ? AND position < ?",
+                       (last, *names, after, last))
+            for row in tx.query("SELECT view, position FROM crmhub_view_positions"  # noqa: S608
+                                f" WHERE view IN ({marks})", names):
+                self._positions[row["view"]] = row["position"]
 
     # -- running in the background and waiting ---------------------------------------------
 

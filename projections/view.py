@@ -47,6 +47,9 @@ class View:
 
     @classmethod
     def cares_about(cls, event: object) -> bool:
+        """Whether `apply` would change anything for this event: the runner moves a view
+        past a page it cares nothing about without a transaction of its own. A view that
+        overrides `apply` overrides this too."""
         return type(event) in cls._handlers
 
     def apply(self, tx: Transaction, events: Sequence[object]) -> None:
