@@ -23,10 +23,15 @@ class Action(StrEnum):
     PRIVACY_ERASE = "privacy:erase"
     #: Exporting everything held about a customer (subject access): admins only.
     PRIVACY_EXPORT = "privacy:export"
+    #: Reading the partner registry: admins, sales, analysts and auditors.
+    PARTNERS_READ = "partners:read"
+    #: Registering partners and changing their terms or status: admins only.
+    PARTNERS_WRITE = "partners:write"
 
 
 _READ_ALL = frozenset({Action.CUSTOMERS_READ, Action.SALES_READ, Action.SERVICE_READ,
-                       Action.MARKETING_READ, Action.ORDERS_READ, Action.CONSENT_READ})
+                       Action.MARKETING_READ, Action.ORDERS_READ, Action.CONSENT_READ,
+                       Action.PARTNERS_READ})
 
 #: Every internal role reads the customer and records its interactions with it;
 #: each department writes its own aggregates and records the consent customers give it;
@@ -36,7 +41,7 @@ ROLE_ACTIONS: dict[str, frozenset[Action]] = {
     "sales": frozenset({Action.CUSTOMERS_READ, Action.CUSTOMERS_WRITE,
                         Action.INTERACTIONS_WRITE, Action.SALES_READ, Action.SALES_WRITE,
                         Action.ORDERS_READ, Action.ORDERS_WRITE, Action.MARKETING_READ,
-                        Action.CONSENT_READ, Action.CONSENT_WRITE}),
+                        Action.CONSENT_READ, Action.CONSENT_WRITE, Action.PARTNERS_READ}),
     "service": frozenset({Action.CUSTOMERS_READ, Action.CUSTOMERS_WRITE,
                           Action.INTERACTIONS_WRITE, Action.SERVICE_READ, Action.SERVICE_WRITE,
                           Action.ORDERS_READ, Action.ORDERS_WRITE,

@@ -41,19 +41,22 @@ from psycopg.sql import SQL, Identifier
 from domain.hub import AGGREGATES as CRM_AGGREGATES
 from domain.hub import Hub
 from domain.storage import store_settings
+from partners.commands import PartnerCommands
+from partners.partner import Partner
 from privacy.audiences import AudienceCommands
 from privacy.commands import ConsentCommands
 from privacy.consent import Consent
 from privacy.erasure import MASTER_KEY, ErasureCommands
 
 #: Every aggregate kind the application saves, in one store with one global order.
-AGGREGATES = (*CRM_AGGREGATES, Consent)
+AGGREGATES = (*CRM_AGGREGATES, Consent, Partner)
 
 
-class CrmHub(AudienceCommands, Hub, ConsentCommands, ErasureCommands):
-    """Every command of the CRM and of privacy, with personal fields stored encrypted per
-    person (crypto-shredding). Open one per process with `connect_hub`. `AudienceCommands`
-    comes first: its send commands check consent, then hand over to `Hub`'s."""
+class CrmHub(AudienceCommands, Hub, ConsentCommands, ErasureCommands, PartnerCommands):
+    """Every command of the CRM, of privacy and of the partner registry, with personal fields
+    stored encrypted per person (crypto-shredding). Open one per process with `connect_hub`.
+    `AudienceCommands` comes first: its send commands check consent, then hand over to
+    `Hub`'s."""
 
     name = Hub.name
 

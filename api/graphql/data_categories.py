@@ -74,6 +74,9 @@ FIELD_CATEGORIES: dict[str, dict[str, str]] = {
     "ConsentRecipient": fields(SYSTEM, "kind partnerId category"),
     "ConsentTerm": fields(SYSTEM, "name description"),
     "ConsentVocabulary": fields(SYSTEM, "version purposes categories"),
+    # -- partners: organisations, not persons -------------------------------------------------
+    "Partner": {**_VERSIONED, **fields(SYSTEM, "name kind territories products capacity status "
+                                               "statusReason")},
     # -- sales --------------------------------------------------------------------------------
     "Lead": {
         **_VERSIONED, "displayName": NAME, "givenName": NAME, "familyName": NAME,

@@ -22,6 +22,7 @@ from api.graphql.errors import MaskInternalErrors
 from api.graphql.marketing import MarketingMutation, MarketingQuery
 from api.graphql.marketing_dashboard import MarketingDashboardQuery
 from api.graphql.orders import OrderMutation, OrderQuery
+from api.graphql.partners import PartnerMutation, PartnerQuery
 from api.graphql.sales import SalesMutation, SalesQuery
 from api.graphql.sales_dashboard import SalesDashboardQuery
 from api.graphql.service import ServiceMutation, ServiceQuery
@@ -31,9 +32,9 @@ from api.settings import Settings
 
 Query = merge_types("Query", (CustomerQuery, DirectoryQuery, SalesQuery, SalesDashboardQuery, MarketingQuery,
                              MarketingDashboardQuery, ServiceQuery, ServiceDashboardQuery, OrderQuery,
-                             ConsentQuery, SubjectAccessQuery))
+                             ConsentQuery, SubjectAccessQuery, PartnerQuery))
 Mutation = merge_types("Mutation", (CustomerMutation, SalesMutation, MarketingMutation, ServiceMutation,
-                                   OrderMutation, ConsentMutation, ErasureMutation))
+                                   OrderMutation, ConsentMutation, ErasureMutation, PartnerMutation))
 
 
 def build_schema(settings: Settings) -> strawberry.Schema:

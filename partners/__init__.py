@@ -1,0 +1,1 @@
+"""Partner relationship management: the partners the CRM shares leads and deals with."""
