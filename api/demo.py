@@ -22,60 +22,13 @@ from faker import Faker
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
+from api import demo_data as world
 from api.store import CrmHub
 from domain.interactions import InteractionDraft
 from domain.quotes import QuoteLineDraft
 from domain.values import Channel, Department, Direction
 from privacy.audiences import consenting_grants
 from privacy.consent import Consent
-
-DAYS = 730
-CURRENCY = "EUR"
-STAFF = {
-    "sales": ["sam.sales", "ria.sales", "tom.sales", "ana.sales"],
-    "service": ["sid.service", "eve.service", "kai.service"],
-    "marketing": ["meg.marketing", "liu.marketing"],
-}
-#: sku, product name, category, unit price
-CATALOGUE = [
-    ("RT-100", "Home router", "network", "89.00"), ("RT-300", "Office router", "network", "249.00"),
-    ("SW-24", "24-port switch", "network", "399.00"), ("AP-6", "Wi-Fi 6 access point", "network", "179.00"),
-    ("NAS-2", "2-bay storage", "storage", "329.00"), ("NAS-8", "8-bay storage", "storage", "1490.00"),
-    ("SSD-1T", "1 TB SSD", "storage", "79.90"), ("CAM-HD", "Security camera", "security", "129.00"),
-    ("LIC-SEC", "Security suite (1 year)", "software", "59.00"),
-    ("LIC-BKP", "Cloud backup (1 year)", "software", "99.00"),
-    ("SUP-STD", "Standard support (1 year)", "services", "190.00"),
-    ("SUP-PRM", "Premium support (1 year)", "services", "590.00"),
-    ("INST", "On-site installation", "services", "240.00"),
-]
-OPPORTUNITY_NAMES = ["Network refresh", "Storage upgrade", "Security rollout", "Support renewal",
-                     "Branch office fit-out"]
-INDUSTRIES = ["retail", "logistics", "healthcare", "education", "manufacturing", "finance",
-              "hospitality", "public sector"]
-CASE_SUBJECTS = {
-    "incident": ["Device keeps rebooting", "No connection since update", "Storage volume degraded"],
-    "question": ["How to set up VPN", "Which plan fits us", "Firmware schedule"],
-    "complaint": ["Delivery arrived damaged", "Waited too long on the phone"],
-    "request": ["Add a second site", "Move installation date"],
-    "return": ["Return unopened router"],
-    "billing": ["Invoice shows wrong VAT", "Charged twice"],
-}
-#: What customers allow us when asked (purpose, data categories, notice), by weight: most
-#: take the newsletter, some allow marketing on every channel, a few texts, or post and calls.
-CONSENT_OFFERS = [
-    (("marketing.communications.email", ["user.name", "user.contact.email"], "newsletter-v3"), 5),
-    (("marketing", ["user.name", "user.contact", "user.behavior.browsing_history"],
-      "marketing-all-v2"), 3),
-    (("marketing.communications.sms", ["user.contact.phone_number"], "sms-offers-v1"), 2),
-    (("marketing.communications", ["user.contact.address", "user.contact.phone_number"],
-      "post-and-calls-v1"), 1),
-]
-INTERACTION_SUBJECTS = {
-    "sales": ["Discovery call", "Pricing discussion", "Demo follow-up", "Contract questions"],
-    "service": ["Support call", "Troubleshooting session", "Status update", "Satisfaction check"],
-    "marketing": ["Newsletter", "Webinar invitation", "Product launch announcement", "Survey"],
-    "partner": ["Reseller referral", "Distributor stock query"],
-}
 
 
 @dataclass
@@ -99,7 +52,7 @@ class DemoBuilder:
         self.fake.seed_instance(seed)
         self.size = customers
         self.end = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
-        self.start = self.end - timedelta(days=DAYS)
+        self.start = self.end - timedelta(days=world.DAYS)
         self.summary = DemoSummary()
         self.customers: list[tuple[UUID, datetime]] = []
         self.buyers: list[tuple[UUID, datetime]] = []
@@ -109,7 +62,7 @@ class DemoBuilder:
 
     # -- time ------------------------------------------------------------------------
 
-    def moment(self, after: datetime, *, within_days: float = DAYS) -> datetime:
+    def moment(self, after: datetime, *, within_days: float = world.DAYS) -> datetime:
         """A random time after `after`, never later than the end of the history."""
         span = min((self.end - after).total_seconds(), within_days * 86400)
         return after + timedelta(seconds=self.random.uniform(0, max(span, 1)))
@@ -135,15 +88,15 @@ class DemoBuilder:
     def register_customers(self) -> Iterator[None]:
         organisations: list[UUID] = []
         for index in range(self.size):
-            at = self.moment(self.start, within_days=DAYS * 0.75)
-            owner = self.random.choice(STAFF["sales"])
+            at = self.moment(self.start, within_days=world.DAYS * 0.75)
+            owner = self.random.choice(world.STAFF["sales"])
             stage = self.random.choices(["lead", "prospect", "customer", "churned"], [2, 3, 8, 1])[0]
             if index % 10 == 0:
                 company = self.fake.company()
                 customer_id = self.hub.register_customer(
                     actor=owner, occurred_at=at, kind="organisation", owner=owner,
                     stage="customer" if stage == "churned" else stage,
-                    profile={"company_name": company, "industry": self.random.choice(INDUSTRIES),
+                    profile={"company_name": company, "industry": self.random.choice(world.INDUSTRIES),
                              "website": f"https://{self.fake.domain_name()}",
                              "phones": [self.fake.phone_number()]},
                     tags=self.random.sample(["enterprise", "smb", "key-account", "public"], k=1),
@@ -192,9 +145,9 @@ class DemoBuilder:
     def grant_consent(self, customer_id: UUID, given: datetime) -> None:
         """One customer's grant, with the notice they were shown: one in five lapses after a
         year, and a few are withdrawn. Keeps their consent as the log then holds it."""
-        offers, weights = zip(*CONSENT_OFFERS, strict=True)
+        offers, weights = zip(*world.CONSENT_OFFERS, strict=True)
         purpose, categories, notice = self.random.choices(offers, weights)[0]
-        actor = self.random.choice(STAFF["marketing"])
+        actor = self.random.choice(world.STAFF["marketing"])
         lapses = self.random.random() < 0.2
         grant_id = self.hub.grant_consent(
             actor=actor, occurred_at=given, customer_id=customer_id, recipient="organisation",
@@ -218,13 +171,13 @@ class DemoBuilder:
             if starts >= self.end:
                 break
             ends = starts + timedelta(days=self.random.randint(14, 45))
-            actor = self.random.choice(STAFF["marketing"])
+            actor = self.random.choice(world.STAFF["marketing"])
             channel = channels[index % len(channels)]
             campaign_id = self.hub.create_campaign(
                 actor=actor, occurred_at=starts - timedelta(days=7),
                 name=f"{self.fake.catch_phrase()} ({starts:%b %Y})"[:120],
                 channel=channel,
-                budget=Decimal(self.random.randrange(2_000, 40_000, 500)), currency=CURRENCY,
+                budget=Decimal(self.random.randrange(2_000, 40_000, 500)), currency=world.CURRENCY,
                 starts_on=starts.date(), ends_on=ends.date(),
             )
             self.hub.launch_campaign(actor=actor, campaign_id=campaign_id, occurred_at=starts)
@@ -265,7 +218,7 @@ class DemoBuilder:
                    "social_media", "purchased_list"]
         for _ in range(self.size // 2):
             at = self.moment(self.start)
-            owner = self.random.choice(STAFF["sales"])
+            owner = self.random.choice(world.STAFF["sales"])
             given, family = self.fake.first_name(), self.fake.last_name()
             lead_id = self.hub.capture_lead(
                 actor=owner, occurred_at=at, source=self.random.choice(sources),
@@ -286,7 +239,7 @@ class DemoBuilder:
                     self.hub.convert_lead(
                         actor=owner, lead_id=lead_id, occurred_at=converted,
                         opportunity_name=f"First order {family}",
-                        amount=Decimal(self.random.randrange(200, 8_000, 50)), currency=CURRENCY,
+                        amount=Decimal(self.random.randrange(200, 8_000, 50)), currency=world.CURRENCY,
                         expected_close_date=(converted + timedelta(days=45)).date())
                     self.summary.add("converted leads")
             self.summary.add("leads")
@@ -297,11 +250,11 @@ class DemoBuilder:
         for _ in range(self.size // 3):
             customer_id, known = self.random.choice(self.customers)
             at = self.moment(known)
-            owner = self.random.choice(STAFF["sales"])
+            owner = self.random.choice(world.STAFF["sales"])
             opportunity_id = self.hub.open_opportunity(
                 actor=owner, occurred_at=at, customer_id=customer_id, owner=owner,
-                name=self.random.choice(OPPORTUNITY_NAMES),
-                amount=Decimal(self.random.randrange(500, 60_000, 100)), currency=CURRENCY,
+                name=self.random.choice(world.OPPORTUNITY_NAMES),
+                amount=Decimal(self.random.randrange(500, 60_000, 100)), currency=world.CURRENCY,
                 expected_close_date=(at + timedelta(days=self.random.randint(20, 120))).date())
             for stage in stages[: self.random.randint(0, 3)]:
                 at = self.later(at, 24 * 12)
@@ -323,9 +276,9 @@ class DemoBuilder:
         lines = [QuoteLineDraft(sku=sku, description=name, quantity=self.random.randint(1, 20),
                                 unit_price=price,
                                 discount_percent=self.random.choice([None, "5", "10"]))
-                 for sku, name, _, price in self.random.sample(CATALOGUE, k=self.random.randint(1, 4))]
+                 for sku, name, _, price in self.random.sample(world.CATALOGUE, k=self.random.randint(1, 4))]
         quote_id = self.hub.issue_quote(actor=owner, opportunity_id=opportunity_id,
-                                        currency=CURRENCY, lines=lines, occurred_at=at,
+                                        currency=world.CURRENCY, lines=lines, occurred_at=at,
                                         valid_until=(at + timedelta(days=30)).date())
         decided = min(self.later(at, 24 * 6), at + timedelta(days=29))  # while still valid
         roll = self.random.random()
@@ -340,17 +293,17 @@ class DemoBuilder:
         for _ in range(self.size * 4 // 5):
             customer_id, known = self.random.choice(self.customers)
             at = self.moment(known)
-            case_type = self.random.choices(list(CASE_SUBJECTS), [5, 4, 1, 2, 1, 2])[0]
-            opener = self.random.choice(STAFF["service"])
+            case_type = self.random.choices(list(world.CASE_SUBJECTS), [5, 4, 1, 2, 1, 2])[0]
+            opener = self.random.choice(world.STAFF["service"])
             case_id = self.hub.open_case(
                 actor=opener, occurred_at=at, customer_id=customer_id, case_type=case_type,
                 channel=self.random.choice(["phone", "email", "web", "chat", "call_centre", "store"]),
                 priority=self.random.choices(["low", "normal", "high", "urgent"], [3, 6, 2, 1])[0],
-                subject=self.random.choice(CASE_SUBJECTS[case_type]),
+                subject=self.random.choice(world.CASE_SUBJECTS[case_type]),
                 description=self.fake.paragraph(nb_sentences=2))
             at = self.later(at, 2)
             self.hub.assign_case(actor=opener, case_id=case_id, occurred_at=at,
-                                 assignee=self.random.choice(STAFF["service"]))
+                                 assignee=self.random.choice(world.STAFF["service"]))
             if self.random.random() < 0.15:
                 at = self.later(at, 6)
                 self.hub.escalate_case(actor=opener, case_id=case_id, occurred_at=at,
@@ -376,20 +329,20 @@ class DemoBuilder:
             at = known
             for _ in range(self.random.randint(1, 6)):
                 at = self.moment(at, within_days=150)
-                chosen = self.random.sample(CATALOGUE, k=self.random.randint(1, 3))
+                chosen = self.random.sample(world.CATALOGUE, k=self.random.randint(1, 3))
                 campaign = next((c for c, started in reversed(self.campaigns) if started < at), None)
                 purchase_id = self.hub.record_purchase(
-                    actor=self.random.choice(STAFF["sales"]), occurred_at=at,
+                    actor=self.random.choice(world.STAFF["sales"]), occurred_at=at,
                     customer_id=customer_id,
                     channel=self.random.choice(["web", "store", "phone", "partner"]),
                     campaign_id=campaign if self.random.random() < 0.2 else None,
                     lines=[{"sku": sku, "product_name": name, "category": category,
                             "quantity": self.random.randint(1, 3), "unit_price": price,
-                            "currency": CURRENCY} for sku, name, category, price in chosen])
+                            "currency": world.CURRENCY} for sku, name, category, price in chosen])
                 self.summary.add("purchases")
                 if self.random.random() < 0.05:
                     self.hub.refund_purchase(
-                        actor=self.random.choice(STAFF["service"]), purchase_id=purchase_id,
+                        actor=self.random.choice(world.STAFF["service"]), purchase_id=purchase_id,
                         lines=[{"sku": chosen[0][0], "quantity": 1}], reason="returned",
                         occurred_at=self.later(at, 24 * 5))
                     self.summary.add("refunds")
@@ -409,9 +362,9 @@ class DemoBuilder:
                     customer_id=customer_id, channel=channel.value,
                     direction=self.random.choice(list(Direction)).value,
                     department=department.value,
-                    subject=self.random.choice(INTERACTION_SUBJECTS[department.value]),
+                    subject=self.random.choice(world.INTERACTION_SUBJECTS[department.value]),
                     summary=self.fake.sentence(nb_words=12),
-                    handled_by=self.random.choice(STAFF.get(department.value, STAFF["sales"])),
+                    handled_by=self.random.choice(world.STAFF.get(department.value, world.STAFF["sales"])),
                     occurred_at=self.moment(known),
                     duration_seconds=self.random.randint(30, 1800)
                     if channel in {Channel.PHONE, Channel.CALL_CENTRE, Channel.IVR} else None,

@@ -6,6 +6,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
+from api.store import connect_hub
 from domain.hub import Hub
 from projections.database import ViewDatabase
 
@@ -20,6 +21,19 @@ def records_nothing(hub: Hub) -> Iterator[None]:
     before = hub.position()
     yield
     assert hub.position() == before, "a refused command recorded events"
+
+
+@contextmanager
+def opened_store(database_url: str) -> Iterator[tuple[Hub, ViewDatabase]]:
+    """The hub and the views of a store, closed afterwards: for hypothesis tests, whose
+    examples cannot share the function-scoped `hub` and `views` fixtures."""
+    hub = connect_hub(database_url, master_key=TEST_MASTER_KEY)
+    views = ViewDatabase.connect(database_url)
+    try:
+        yield hub, views
+    finally:
+        views.close()
+        hub.close()
 
 
 def tables(views: ViewDatabase, names: Sequence[str]) -> dict[str, list[dict[str, Any]]]:

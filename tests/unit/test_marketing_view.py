@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -26,13 +25,6 @@ from projections.runner import ProjectionRunner
 from tests.unit.marketing_stories import register_consenting
 
 MARKETER = "marketer-1"
-
-
-@pytest.fixture
-def views(database_url: str) -> Iterator[ViewDatabase]:
-    database = ViewDatabase.connect(database_url)
-    yield database
-    database.close()
 
 
 @pytest.fixture

@@ -10,7 +10,6 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from api.store import connect_hub
 from domain.customers import Customer
 from domain.hub import Hub
 from domain.interactions import InteractionDraft
@@ -18,7 +17,7 @@ from projections.catalog import all_views
 from projections.customers import CustomerView
 from projections.database import ViewDatabase
 from projections.runner import ProjectionRunner
-from tests.stories import TEST_MASTER_KEY, tables
+from tests.stories import opened_store, tables
 from tests.unit.marketing_stories import consent_to_marketing
 
 
@@ -144,9 +143,7 @@ COMMANDS = st.lists(st.tuples(
 @given(commands=COMMANDS)
 def test_incremental_projection_equals_a_rebuild(database_url, commands):
     """Every view at once: any story, projected as it happens, equals a rebuild."""
-    hub = connect_hub(database_url, master_key=TEST_MASTER_KEY)
-    views = ViewDatabase.connect(database_url)
-    try:
+    with opened_store(database_url) as (hub, views):
         runner = ProjectionRunner(hub, views, all_views(), page_size=3)
         runner.reset()
         story = Story()
@@ -162,9 +159,6 @@ def test_incremental_projection_equals_a_rebuild(database_url, commands):
             rebuild.reset()
             rebuild.catch_up()
             assert snapshot(views) == incremental
-    finally:
-        views.close()
-        hub.close()
 
 
 @dataclass

@@ -14,7 +14,7 @@ The story, told through the hub's commands with backdated business times:
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
@@ -49,13 +49,6 @@ def at(month: int, day: int, hour: int = 10, *, year: int = 2024) -> datetime:
 
 
 JAN, FEB, MAR, APR = at(1, 1, 0), at(2, 1, 0), at(3, 1, 0), at(4, 1, 0)
-
-
-@pytest.fixture
-def views(database_url: str) -> Iterator[ViewDatabase]:
-    database = ViewDatabase.connect(database_url)
-    yield database
-    database.close()
 
 
 @pytest.fixture

@@ -10,11 +10,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from api.store import connect_hub
 from domain.errors import InvalidTransitionError, InvalidValueError
 from domain.hub import Hub
 from domain.interactions import InteractionDraft
-from projections.database import ViewDatabase
 from projections.runner import ProjectionRunner
 from projections.service import ServiceView
 from projections.service_queries import (
@@ -23,7 +21,7 @@ from projections.service_queries import (
     service_metrics,
     sla_breaches,
 )
-from tests.stories import TEST_MASTER_KEY
+from tests.stories import opened_store
 from tests.unit.service_view_stories import NOW, at, given_three_days_of_service, snapshot
 
 # -- bad input ---------------------------------------------------------------------------------
@@ -72,9 +70,7 @@ STEPS = st.lists(st.tuples(
           suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(steps=STEPS)
 def test_any_history_projected_incrementally_equals_a_rebuild(database_url, steps):
-    hub = connect_hub(database_url, master_key=TEST_MASTER_KEY)
-    views = ViewDatabase.connect(database_url)
-    try:
+    with opened_store(database_url) as (hub, views):
         runner = ProjectionRunner(hub, views, [ServiceView()], page_size=3)
         runner.reset()
         customer = hub.register_customer(actor="x", kind="person", profile={"given_name": "Q"})
@@ -88,9 +84,6 @@ def test_any_history_projected_incrementally_equals_a_rebuild(database_url, step
         runner.reset()
         runner.catch_up()
         assert snapshot(views) == incremental
-    finally:
-        views.close()
-        hub.close()
 
 
 def attempt(hub: Hub, runner: ProjectionRunner, step: str, n: int, customer: UUID,
