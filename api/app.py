@@ -13,11 +13,16 @@ from strawberry.fastapi import GraphQLRouter
 from api import metrics
 from api.graphql.context import Context
 from api.graphql.schema import build_schema
+from api.lead_offers import LeadOfferSweeper
+from api.ledger import ledger_runner
+from api.partner.router import install as install_partner_api
 from api.privacy import load_master_key
 from api.settings import Settings
 from api.store import CrmHub, connect_hub
+from api.token_store import attach_tokens
 from api.tokens import InvalidTokenError, Principal, TokenService
 from projections.catalog import all_views
+from projections.chain import chained_position
 from projections.database import ViewDatabase
 from projections.runner import ProjectionRunner, view_positions
 
@@ -39,15 +44,28 @@ def create_app(settings: Settings | None = None, *, hub: CrmHub | None = None) -
         owned = hub is None
         app.state.hub = hub or connect_hub(settings.database_url, pool_size=settings.pool_size,
                                            master_key=load_master_key(settings))
+        attach_tokens(tokens, app.state.hub)
         app.state.views = ViewDatabase.connect(settings.database_url, pool_size=settings.pool_size)
         runner = ProjectionRunner(app.state.hub, app.state.views, all_views())
         runner.setup()
         app.state.runner = runner if settings.run_projections else None
         if app.state.runner:
             runner.start()
+        # The ledger chain follows the log beside the views (not in read-your-writes).
+        app.state.ledger = ledger_runner(app.state.hub, app.state.views, settings, tokens)
+        app.state.ledger.setup()
+        if settings.run_projections:
+            app.state.ledger.start()
+        # Lead offers past their expiry time out and move on without anyone asking.
+        sweeper = LeadOfferSweeper(app.state.hub, app.state.views,
+                                   interval=settings.lead_offer_sweep)
+        if settings.lead_offer_sweep > 0:
+            sweeper.start()
         try:
             yield
         finally:
+            sweeper.stop()
+            app.state.ledger.stop()
             if app.state.runner:
                 app.state.runner.stop()
             app.state.views.close()
@@ -62,7 +80,7 @@ def create_app(settings: Settings | None = None, *, hub: CrmHub | None = None) -
         principal, error = _authenticate(tokens, request.headers.get("authorization"))
         state = request.app.state
         return Context(hub=hub, views=state.views, runner=state.runner, settings=settings,
-                       principal=principal, auth_error=error)
+                       principal=principal, auth_error=error, tokens=tokens)
 
     graphql = GraphQLRouter(
         build_schema(settings),
@@ -72,6 +90,7 @@ def create_app(settings: Settings | None = None, *, hub: CrmHub | None = None) -
         multipart_uploads_enabled=False,
     )
     app.include_router(graphql, prefix="/graphql")
+    install_partner_api(app, settings)  # POST /partner/graphql
     metrics.install(app)
 
     @app.get("/healthz", tags=["operations"])
@@ -79,17 +98,24 @@ def create_app(settings: Settings | None = None, *, hub: CrmHub | None = None) -
         """The process is up."""
         return {"status": "ok"}
 
+    @app.get("/.well-known/jwks.json", tags=["operations"])
+    def jwks() -> JSONResponse:
+        """The public keys that verify the hub's tokens now (RFC 7517)."""
+        return JSONResponse(tokens.jwks(), headers={"Cache-Control": "max-age=300"})
+
     @app.get("/readyz", tags=["operations"])
     def readyz(request: Request, hub: HubDep) -> JSONResponse:
         """The store answers; reports the log position and each view's position and lag."""
         try:
             position = hub.position()
             views = view_positions(request.app.state.views)
+            chained = chained_position(request.app.state.views)
         except Exception as error:  # noqa: BLE001 - any store failure means not ready
             return JSONResponse({"status": "unavailable", "store": str(error)}, status_code=503)
         return JSONResponse({
             "status": "ready", "store": "ok", "logPosition": position,
             "views": {name: {"position": at, "lag": position - at} for name, at in views.items()},
+            "ledgerChain": {"position": chained, "lag": position - chained},
         })
 
     return app

@@ -9,6 +9,7 @@ import signal
 import threading
 from dataclasses import asdict
 from datetime import UTC, datetime
+from functools import partial
 from getpass import getuser
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -19,21 +20,25 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Column, Table
 
+from api.ledger import ledger_runner
 from api.privacy import load_master_key, new_master_key, purge_erased
 from api.settings import Settings, SettingsError
-from api.tokens import ROLES, TokenService, new_key_pem
+from api.token_store import attach_tokens
+from api.tokens import TokenService
 from domain.core import parse_id
 from domain.errors import DomainError, InvalidValueError, NotFoundError
 from domain.hub import Hub
 from privacy.consent import Change, Grant
 from privacy.export import subject_access_export
 from projections import customer_queries
+from projections import disclosures as disclosure_view
 from projections.catalog import all_views, views_named
 from projections.database import ViewDatabase
 from projections.locks import running
 from projections.runner import ProjectionRunner
 
 if TYPE_CHECKING:
+    from api.demo import DemoSummary
     from api.store import CrmHub
 
 app = typer.Typer(help="crmhub: an event-sourced CRM hub.", no_args_is_help=True,
@@ -43,6 +48,8 @@ app.add_typer(token_app, name="token")
 privacy_app = typer.Typer(help="A customer's consent, erasure and subject-access export.",
                           no_args_is_help=True)
 app.add_typer(privacy_app, name="privacy")
+partners_app = typer.Typer(help="Partners: lead distribution.", no_args_is_help=True)
+app.add_typer(partners_app, name="partners")
 err = Console(stderr=True)
 
 _DURATION = re.compile(r"^(\d+)([smhd]?)$")
@@ -89,14 +96,26 @@ def serve(
 
     config = settings()
     hub = open_hub(config)
+    loaded = None
     if demo:
         if hub.position() == 0:
-            _load_demo(hub, customers=customers, seed=7)
+            loaded = _load_demo(hub, customers=customers, seed=7)
         else:
             err.print("[yellow]the store is not empty: serving it without loading the demo[/yellow]")
-    admin = TokenService(config).issue(subject="demo-admin", role="admin", ttl=8 * 3600)
+    tokens = TokenService(config)
+    attach_tokens(tokens, hub)
+    admin = tokens.issue(subject="demo-admin", role="admin", ttl=8 * 3600)
     err.print(f"GraphiQL: http://{host}:{port}/graphql  (header: Authorization: Bearer <token>)")
-    err.print(f"an admin token for 8 hours:\n{admin}")
+    err.print(f"an admin token for 8 hours:\n{admin}", soft_wrap=True)
+    if loaded is not None and loaded.partners:
+        from api import demo_data
+        from api.partner_tokens import issue_partner_token
+
+        partner = issue_partner_token(
+            hub=hub, tokens=tokens, actor="demo-admin", partner_id=loaded.partners[0],
+            scopes=demo_data.PARTNER_SCOPES, purpose=demo_data.PARTNER_PURPOSE, ttl=8 * 3600)
+        err.print(f"the partner API: POST http://{host}:{port}/partner/graphql; a token of "
+                  f"the demo's first partner for 8 hours:\n{partner.issued.token}", soft_wrap=True)
     first = hub.notification_log.select(start=1, limit=1)
     if first:
         err.print(f'try: {{ customer(id: "{first[0].originator_id}") {{ displayName stage }} }}')
@@ -116,21 +135,27 @@ def demo_command(
         hub.close()
 
 
-def _load_demo(hub: Hub, *, customers: int, seed: int) -> None:
+def _load_demo(hub: CrmHub, *, customers: int, seed: int) -> DemoSummary:
     from api.demo import load_demo
 
     summary = load_demo(hub, customers=customers, seed=seed, console=err)
     err.print(f"[green]demo loaded:[/green] {summary}")
+    return summary
 
 
 @app.command()
 def schema(
     output: Annotated[Path | None, typer.Option(help="Write here instead of standard output.")] = None,
+    partner: Annotated[bool, typer.Option(
+        "--partner", help="The partner schema (POST /partner/graphql) instead.")] = False,
 ) -> None:
-    """Print the GraphQL schema (SDL); `schema.graphql` in the repository is its output."""
+    """Print the GraphQL schema (SDL); `schema.graphql` in the repository is its output,
+    and `partner-schema.graphql` that of `--partner`."""
     from api.graphql.schema import build_schema
+    from api.partner.schema import build_partner_schema
 
-    sdl = build_schema(Settings()).as_str() + "\n"
+    build = build_partner_schema if partner else build_schema
+    sdl = build(Settings()).as_str() + "\n"
     if output is None:
         typer.echo(sdl, nl=False)
     else:
@@ -139,6 +164,8 @@ def schema(
 
 ViewOption = Annotated[list[str] | None, typer.Option(
     "--view", help="Only this view (repeatable); all views by default.")]
+#: The ledger chain's name for `project --view` (it is evidence, not a view: never rebuilt).
+LEDGER = "ledger_chain"
 
 
 PageOption = Annotated[int, typer.Option(min=1, max=10_000,
@@ -189,11 +216,17 @@ def project(
 ) -> None:
     """Keep views current in this process (a worker); run `serve` with
     CRMHUB_RUN_PROJECTIONS=false when workers do it. A second worker for the same view
-    waits, and takes over when the first stops or dies."""
+    waits, and takes over when the first stops or dies. The ledger chain (`--view
+    ledger_chain`) runs in the worker of all views, or alone when named alone."""
     config = settings()
     hub = open_hub(config)
-    runner = _runner(config, hub, view, page_size)
-    names = [v.name for v in runner.views]
+    runner = _runner(config, hub, [name for name in view or [] if name != LEDGER] or None, page_size)
+    workers = [runner] if not view or set(view) != {LEDGER} else []
+    if not view or LEDGER in view:
+        tokens = TokenService(config)
+        attach_tokens(tokens, hub)
+        workers.append(ledger_runner(hub, runner.database, config, tokens, page_size=page_size))
+    names = [v.name for worker in workers for v in worker.views]
     stop = threading.Event()
 
     def leave(*_: object) -> None:
@@ -206,41 +239,23 @@ def project(
         with running(runner.database, names):
             for signum in (signal.SIGTERM, signal.SIGINT):
                 signal.signal(signum, lambda *_: stop.set())
-            runner.setup()
-            err.print(f"projecting {', '.join(names)} from position {runner.position:,}")
-            if once:
-                runner.catch_up()
-            else:
-                runner.start()
+            for worker in workers:
+                worker.setup()
+            position = min(worker.position for worker in workers)
+            err.print(f"projecting {', '.join(names)} from position {position:,}")
+            for worker in workers:
+                if once:
+                    worker.catch_up()
+                else:
+                    worker.start()
+            if not once:
                 stop.wait()
-                runner.stop()
-        err.print(f"stopped at {runner.position:,}")
+                for worker in workers:
+                    worker.stop()
+        err.print(f"stopped at {min(worker.position for worker in workers):,}")
     finally:
         runner.database.close()
         hub.close()
-
-
-@token_app.command("issue")
-def issue_token(
-    role: Annotated[str, typer.Option(help=f"One of: {', '.join(ROLES)}.")],
-    subject: Annotated[str | None, typer.Option(help="Principal id (default: <role>-cli).")] = None,
-    ttl: Annotated[str, typer.Option(help="Lifetime, e.g. 15m, 8h, 30d.")] = "1h",
-) -> None:
-    """Print a signed bearer token for an internal role."""
-    if role not in ROLES:
-        raise typer.BadParameter(f"unknown role {role!r}; use one of {', '.join(ROLES)}",
-                                 param_hint="--role")
-    seconds = parse_duration(ttl)
-    config = settings()
-    if seconds > 90 * 86400:
-        raise typer.BadParameter("at most 90d", param_hint="--ttl")
-    typer.echo(TokenService(config).issue(subject=subject or f"{role}-cli", role=role, ttl=seconds))
-
-
-@token_app.command("new-key")
-def new_key() -> None:
-    """Print a new ES256 private key (PEM) for CRMHUB_SIGNING_KEY."""
-    typer.echo(new_key_pem(), nl=False)
 
 
 @privacy_app.command("consents")
@@ -321,7 +336,9 @@ def export(
     try:
         position = caught_up(hub, views)  # the views find the records: all up to here
         found = customer_queries.customer_record_ids(views, str(customer_id))
-        document = subject_access_export(hub, customer_id, found=found, position=position)
+        document = subject_access_export(
+            hub, customer_id, found=found, position=position,
+            shared_with=partial(disclosure_view.subject_disclosures, views))
     except NotFoundError as error:
         raise typer.BadParameter(error.message, param_hint="--customer") from None
     finally:
@@ -387,6 +404,14 @@ def _table(*headers: str, title: str) -> Table:
 
 def _json_value(value: object) -> str:
     return value.isoformat() if isinstance(value, datetime) else str(value)
+
+
+# Commands that live in their own modules, which add them when imported: `audit` and
+# `export` (the ledger), the `partners` commands of lead distribution (to `partners_app`),
+# the `token` commands (to `token_app`).
+import api.audit_cli  # noqa: E402, F401
+import api.lead_offer_cli  # noqa: E402, F401
+import api.token_cli  # noqa: E402, F401
 
 
 def main() -> None:

@@ -23,6 +23,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from api import demo_data as world
+from api.demo_partners import PartnerChapter
 from api.store import CrmHub
 from domain.interactions import InteractionDraft
 from domain.quotes import QuoteLineDraft
@@ -35,6 +36,8 @@ from privacy.consent import Consent
 class DemoSummary:
     counts: dict[str, int] = field(default_factory=dict)
     events: int = 0
+    #: The demo's partners, by id.
+    partners: list[UUID] = field(default_factory=list)
 
     def add(self, kind: str, number: int = 1) -> None:
         self.counts[kind] = self.counts.get(kind, 0) + number
@@ -59,6 +62,9 @@ class DemoBuilder:
         self.campaigns: list[tuple[UUID, datetime]] = []
         #: The consent of each customer who gave some, as the log holds it.
         self.consents: dict[UUID, Consent | None] = {}
+        #: Leads still new or qualified, with when they were captured.
+        self.open_leads: list[tuple[UUID, datetime]] = []
+        self.partners = PartnerChapter(self)
 
     # -- time ------------------------------------------------------------------------
 
@@ -73,12 +79,17 @@ class DemoBuilder:
     # -- steps -----------------------------------------------------------------------
 
     def steps(self) -> list[tuple[str, int, Callable[[], Iterator[None]]]]:
-        n = self.size
+        n, partners = self.size, self.partners
         return [
             ("customers", n, self.register_customers),
             ("consents", n, self.grant_consents),
+            ("partners", len(world.PARTNERS), partners.register_partners),
+            ("partner consents", n, partners.grant_partner_consents),
             ("campaigns", 12, self.run_campaigns),
             ("leads", n // 2, self.work_leads),
+            ("lead offers", n // 4, partners.offer_leads),
+            ("partner deals", n // 8, partners.register_deals),
+            ("partner feedback", n // 3, partners.report_feedback),
             ("opportunities", n // 3, self.work_opportunities),
             ("cases", n * 4 // 5, self.work_cases),
             ("purchases", len(self.customers) or n, self.record_purchases),
@@ -242,6 +253,8 @@ class DemoBuilder:
                         amount=Decimal(self.random.randrange(200, 8_000, 50)), currency=world.CURRENCY,
                         expected_close_date=(converted + timedelta(days=45)).date())
                     self.summary.add("converted leads")
+            if roll >= 0.5:
+                self.open_leads.append((lead_id, at))
             self.summary.add("leads")
             yield
 
@@ -395,4 +408,5 @@ def load_demo(hub: CrmHub, *, customers: int = 1000, seed: int = 7,
                 progress.update(task, advance=1, **({"rate": rate} if rate else {}))
             progress.update(task, completed=total)
     builder.summary.events = hub.position() - start
+    builder.summary.partners = [partner.id for partner in builder.partners.partners]
     return builder.summary

@@ -50,3 +50,23 @@ INTERACTION_SUBJECTS = {
     "marketing": ["Newsletter", "Webinar invitation", "Product launch announcement", "Survey"],
     "partner": ["Reseller referral", "Distributor stock query"],
 }
+#: name, kind, territories, products or categories, capacity
+PARTNERS = [
+    ("Northwind Resellers", "reseller", ["GB"], ["network", "security"], 40),
+    ("Rheinland IT Partner", "reseller", ["DE"], ["network", "storage", "services"], 40),
+    ("Lumière Distribution", "distributor", ["FR", "NL"], ["network", "storage", "software"], 60),
+    ("Polder Installations", "vendor", ["NL", "DE"], ["services"], 25),
+    ("Atlas Components", "supplier", ["GB", "DE", "FR", "NL"], ["storage"], 10),
+]
+#: What some customers allow the partners (purpose, data categories, notice): a grant to
+#: every reseller, or to one partner they met.
+PARTNER_CONSENT = ("third_party_sharing.partner",
+                   ["user.name", "user.contact.email", "user.contact.phone_number"],
+                   "partner-sharing-v1")
+#: The purpose of the demo's partner token (covered by the grants above).
+PARTNER_PURPOSE = "third_party_sharing.partner.lead_referral"
+PARTNER_SCOPES = ["leads:read", "leads:write", "deals:read", "deals:write", "customers:read",
+                  "feedback:write", "reports:read"]
+DEAL_NAMES = ["Branch network", "Backup rollout", "Camera installation", "Office Wi-Fi"]
+REJECTION_REASONS = ["outside our service area this quarter", "no installer free",
+                     "customer too small for us"]

@@ -27,6 +27,14 @@ class Action(StrEnum):
     PARTNERS_READ = "partners:read"
     #: Registering partners and changing their terms or status: admins only.
     PARTNERS_WRITE = "partners:write"
+    #: Reading the disclosure log and the notices owed to partners: admins and auditors.
+    DISCLOSURES_READ = "disclosures:read"
+    #: Listing the tokens issued to partners: admins only.
+    TOKENS_READ = "tokens:read"
+    #: Issuing partner tokens and revoking any token: admins only.
+    TOKENS_WRITE = "tokens:write"
+    #: Verifying the ledger (tamper evidence) and reading its checkpoints: admins, auditors.
+    AUDIT_READ = "audit:read"
 
 
 _READ_ALL = frozenset({Action.CUSTOMERS_READ, Action.SALES_READ, Action.SERVICE_READ,
@@ -50,7 +58,7 @@ ROLE_ACTIONS: dict[str, frozenset[Action]] = {
                             Action.MARKETING_READ, Action.MARKETING_WRITE, Action.ORDERS_READ,
                             Action.CONSENT_READ, Action.CONSENT_WRITE}),
     "analytics": _READ_ALL,
-    "auditor": _READ_ALL,
+    "auditor": _READ_ALL | {Action.DISCLOSURES_READ, Action.AUDIT_READ},
 }
 
 

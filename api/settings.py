@@ -32,6 +32,10 @@ class Settings(BaseSettings):
     master_key: str | None = Field(default=None, repr=False, pattern=r"^[0-9a-fA-F]{64}$")
     token_issuer: str = "crmhub"  # noqa: S105 - an issuer name, not a secret
     token_audience: str = "crmhub"  # noqa: S105
+    #: The audience of partner tokens: never accepted where staff tokens are, and back.
+    partner_token_audience: str = "crmhub-partner"  # noqa: S105
+    #: How long a retired signing key still verifies the tokens it signed (seconds).
+    key_grace_period: int = Field(default=24 * 3600, ge=0, le=90 * 24 * 3600)
     #: Default lifetime of issued tokens, in seconds.
     token_ttl: int = Field(default=3600, gt=0, le=90 * 24 * 3600)
     #: Connections per pool on PostgreSQL.
@@ -40,10 +44,26 @@ class Settings(BaseSettings):
     run_projections: bool = True
     #: How long a mutation waits for the views to show its write (seconds).
     read_your_writes_timeout: float = Field(default=2.0, ge=0, le=60)
+    #: The ledger chain signs its head (a checkpoint) every this many chained events, or
+    #: when this many seconds passed since the last checkpoint and events were chained.
+    ledger_checkpoint_events: int = Field(default=10_000, ge=1)
+    ledger_checkpoint_seconds: float = Field(default=3600.0, gt=0)
     #: GraphQL limits, on every endpoint.
     max_query_depth: int = Field(default=12, ge=2)
     max_aliases: int = Field(default=30, ge=1)
     max_tokens: int = Field(default=5000, ge=100)
+    #: How long a partner has to accept or reject a lead offered to it (seconds).
+    lead_offer_window: int = Field(default=48 * 3600, gt=0, le=90 * 24 * 3600)
+    #: How often `serve` times out lapsed lead offers and moves them on (seconds; 0: never).
+    lead_offer_sweep: float = Field(default=60.0, ge=0)
+    #: The partner endpoint's own, tighter limits (`POST /partner/graphql`).
+    partner_max_query_depth: int = Field(default=8, ge=1)
+    partner_max_aliases: int = Field(default=15, ge=1)
+    partner_max_tokens: int = Field(default=2000, ge=100)
+    #: Requests per minute per partner token (its `jti`), and the burst above that rate.
+    #: Each process limits on its own: behind N processes a token gets up to N times this.
+    partner_rate_limit: int = Field(default=120, ge=1)
+    partner_rate_burst: int = Field(default=30, ge=1)
 
     @model_validator(mode="after")
     def _production_needs_secrets(self) -> Settings:

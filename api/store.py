@@ -42,23 +42,34 @@ from domain.hub import AGGREGATES as CRM_AGGREGATES
 from domain.hub import Hub
 from domain.storage import store_settings
 from partners.commands import PartnerCommands
+from partners.deal_commands import DealCommands
+from partners.deals import DealRegistration
+from partners.offer_commands import LeadOfferCommands
+from partners.offers import LeadDistribution
 from partners.partner import Partner
+from partners.token_commands import PartnerTokenCommands
 from privacy.audiences import AudienceCommands
 from privacy.commands import ConsentCommands
 from privacy.consent import Consent
+from privacy.disclosure_commands import DisclosureCommands
+from privacy.disclosures import Disclosure, NoticeAcknowledgement
 from privacy.erasure import MASTER_KEY, ErasureCommands
 
 #: Every aggregate kind the application saves, in one store with one global order.
-AGGREGATES = (*CRM_AGGREGATES, Consent, Partner)
+AGGREGATES = (*CRM_AGGREGATES, Consent, Disclosure, NoticeAcknowledgement, Partner,
+              DealRegistration, LeadDistribution)
 
 
-class CrmHub(AudienceCommands, Hub, ConsentCommands, ErasureCommands, PartnerCommands):
-    """Every command of the CRM, of privacy and of the partner registry, with personal fields
-    stored encrypted per person (crypto-shredding). Open one per process with `connect_hub`.
+class CrmHub(AudienceCommands, Hub, ConsentCommands, DisclosureCommands, ErasureCommands,
+             PartnerCommands, DealCommands, PartnerTokenCommands, LeadOfferCommands):
+    """Every command of the CRM, of privacy and of partners, with personal fields stored
+    encrypted per person (crypto-shredding). Open one per process with `connect_hub`.
     `AudienceCommands` comes first: its send commands check consent, then hand over to
-    `Hub`'s."""
+    `Hub`'s. A partner is read on every request of its tokens and gains an event per token
+    issued, so it is snapshotted too."""
 
     name = Hub.name
+    snapshotting_intervals = {**Hub.snapshotting_intervals, Partner: 20}
 
 
 class ColumnArraysRecorder(PostgresApplicationRecorder):

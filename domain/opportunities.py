@@ -78,6 +78,39 @@ def parse_future_date(value: date | str, field: str) -> date:
     return day
 
 
+def next_stage(what: str, current: str, stage: str) -> OpportunityStage:
+    """The open stage a pipeline item (`what`: "opportunity <id>", "deal <id>") that is
+    open in stage `current` moves to: any later open stage, or back by exactly one.
+    The pipeline's rules, shared by opportunities and partners' deal registrations."""
+    new = OpportunityStage.parse(stage, "stage")
+    require(new in OPEN_STAGES, "stage", f"won and lost are reached by closing the {what.split()[0]}")
+    position = OPEN_STAGES.index(OpportunityStage(current))
+    target = OPEN_STAGES.index(new)
+    if target == position:
+        raise InvalidTransitionError(f"{what} is already in stage {new.value}")
+    if target < position - 1:
+        raise InvalidTransitionError(
+            f"{what} can go back only one stage, "
+            f"from {current} to {OPEN_STAGES[position - 1].value}"
+        )
+    return new
+
+
+def parse_outcome(outcome: str) -> OpportunityStage:
+    """How a pipeline item closes: won or lost."""
+    final = OpportunityStage.parse(outcome, "outcome")
+    require(final in (OpportunityStage.WON, OpportunityStage.LOST), "outcome",
+            "must be won or lost")
+    return final
+
+
+def closing_reason(outcome: OpportunityStage, reason: str | None) -> str | None:
+    """Why a pipeline item closed: losing needs a reason, winning may give one."""
+    if outcome is OpportunityStage.LOST:
+        return required_text(reason, "reason", max_length=REASON_MAX)
+    return clean_text(reason, "reason", max_length=REASON_MAX) or None
+
+
 def _unless_same(value: T | None, current: T | None) -> T | None:
     """The new value of a detail, or None when it is not given or unchanged."""
     return None if value == current else value
@@ -198,16 +231,7 @@ class Opportunity(CrmAggregate):
         """Move to a later open stage, or back by one stage."""
         new = OpportunityStage.parse(stage, "stage")
         self.require_open("moved to another stage")
-        require(new in OPEN_STAGES, "stage", "won and lost are reached by closing the opportunity")
-        current = OPEN_STAGES.index(OpportunityStage(self.stage))
-        target = OPEN_STAGES.index(new)
-        if target == current:
-            raise InvalidTransitionError(f"opportunity {self.id} is already in stage {new.value}")
-        if target < current - 1:
-            raise InvalidTransitionError(
-                f"opportunity {self.id} can go back only one stage, "
-                f"from {self.stage} to {OPEN_STAGES[current - 1].value}"
-            )
+        new = next_stage(f"opportunity {self.id}", self.stage, new)
         self._change_stage(stage=new.value, probability=STAGE_PROBABILITY[new])
 
     @event("StageChanged")
@@ -217,14 +241,9 @@ class Opportunity(CrmAggregate):
 
     def close(self, outcome: str, reason: str | None) -> None:
         """Win or lose the opportunity. Losing needs a reason; winning may give one."""
-        final = OpportunityStage.parse(outcome, "outcome")
-        require(final in (OpportunityStage.WON, OpportunityStage.LOST), "outcome",
-                "must be won or lost")
+        final = parse_outcome(outcome)
         self.require_open("closed")
-        if final is OpportunityStage.LOST:
-            cleaned: str | None = required_text(reason, "reason", max_length=REASON_MAX)
-        else:
-            cleaned = clean_text(reason, "reason", max_length=REASON_MAX) or None
+        cleaned = closing_reason(final, reason)
         self._close(customer_id=self.customer_id, outcome=final.value,
                     probability=STAGE_PROBABILITY[final], reason=cleaned)
 

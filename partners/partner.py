@@ -12,6 +12,7 @@ mean the same resellers this registry knows, so the vocabulary is defined once, 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 
 from eventsourcing.domain import event
 
@@ -20,6 +21,7 @@ from domain.base import CrmAggregate, clean_text, require, required_text
 from domain.errors import InvalidTransitionError
 from domain.values import Vocabulary
 from partners.territories import parse_territories
+from partners.tokens import IssuedToken, issued_token, revoked_token
 from privacy.consent import PartnerCategory
 
 NAME_MAX = 200
@@ -51,6 +53,8 @@ class Partner(CrmAggregate):
         self.capacity = capacity
         self.status = PartnerStatus.ACTIVE.value
         self.status_reason: str | None = None
+        #: The tokens issued to its systems, by id (`jti`): see `partners/tokens.py`.
+        self.tokens: dict[str, IssuedToken] = {}
 
     @classmethod
     def register(cls, *, name: str, kind: str, territories: Sequence[str],
@@ -118,6 +122,32 @@ class Partner(CrmAggregate):
         self.status = PartnerStatus.TERMINATED.value
         self.status_reason = reason
 
+    # -- tokens (see partners/tokens.py) --------------------------------------------------
+
+    def record_token(self, *, jti: str, scopes: Sequence[str], purpose: str,
+                     issued_at: datetime, expires_at: datetime) -> None:
+        """A token was issued to the partner's systems: only while it is active."""
+        self._require_status(PartnerStatus.ACTIVE, action="issued a token")
+        self._token_issued(**issued_token(self.tokens, jti=jti, scopes=scopes, purpose=purpose,
+                                          issued_at=issued_at, expires_at=expires_at))
+
+    @event("TokenIssued")
+    def _token_issued(self, *, jti: str, scopes: list[str], purpose: str, issued_at: datetime,
+                      expires_at: datetime) -> None:
+        self.tokens = {**self.tokens, jti: IssuedToken(
+            jti=jti, scopes=scopes, purpose=purpose, issued_at=issued_at,
+            expires_at=expires_at, revoked_at=None, revoke_reason=None)}
+
+    def revoke_token(self, *, jti: str, reason: str, revoked_at: datetime) -> None:
+        """Refuse one of its tokens from now on (also once suspended or terminated)."""
+        self._token_revoked(**revoked_token(self.tokens, jti=jti, reason=reason,
+                                            revoked_at=revoked_at, partner_id=self.id))
+
+    @event("TokenRevoked")
+    def _token_revoked(self, *, jti: str, reason: str, revoked_at: datetime) -> None:
+        self.tokens = {**self.tokens,
+                       jti: {**self.tokens[jti], "revoked_at": revoked_at, "revoke_reason": reason}}
+
     def _require_not_terminated(self, action: str) -> None:
         self._require_status(PartnerStatus.ACTIVE, PartnerStatus.SUSPENDED, action=action)
 
@@ -153,9 +183,12 @@ def parse_capacity(capacity: int, field: str) -> int:
 # standing (a breach of contract, a renewal); unlike a customer's withdrawal reason they
 # quote no data subject, and there is no person to erase them for, so they are not
 # marked either. Staff must not name people in them (the GraphQL descriptions say so).
-# The event classes are made by the library's metaclass from the `@event` names, which
-# mypy cannot see.
+# Its snapshots hold nothing personal either (the token list holds ids, scopes, purposes
+# and times). The event classes are made by the library's metaclass from the `@event`
+# names, which mypy cannot see.
+personal_data.NO_PERSONAL_STATE.add(Partner)
 personal_data.register(no_personal_data=[
     Partner.Registered, Partner.Updated, Partner.Suspended,  # type: ignore[attr-defined]
     Partner.Reactivated, Partner.Terminated,  # type: ignore[attr-defined]
+    Partner.TokenIssued, Partner.TokenRevoked,  # type: ignore[attr-defined]
 ])

@@ -27,7 +27,7 @@ from domain.base import now
 from domain.commands.marketing import MarketingCommands
 from domain.core import command
 from domain.customers import Customer
-from domain.errors import DomainError, InvalidTransitionError
+from domain.errors import DomainError, InvalidTransitionError, NotFoundError
 from domain.marketing import Campaign
 from domain.values import Channel
 from privacy.commands import ConsentCommands
@@ -137,7 +137,10 @@ class AudienceCommands(ConsentCommands, MarketingCommands):
     def in_audience(self, campaign: Campaign, customer_id: UUID | str, at: datetime) -> bool:
         """Whether `campaign` may message the customer at `at`, as the log stands now (what
         the audience query confirms each candidate of the consent view with)."""
-        customer = self.load(Customer, customer_id)
+        try:
+            customer = self.load(Customer, customer_id)
+        except NotFoundError:  # a lead's grant in the consent view: leads get no campaigns
+            return False
         return bool(consenting_grants(self.consent_of(customer.id), campaign.channel, at,
                                       erased=customer.erased))
 

@@ -1,8 +1,10 @@
 """Consent: what a customer allowed, to whom, for which purpose, with the evidence.
 
-One `Consent` aggregate per customer, its id derived from the customer's
-(`Consent.create_id`): there is exactly one, and two first grants given at once collide
-on it. It keeps every grant ever given. A grant names
+One `Consent` aggregate per data subject (a customer, or a lead), its id derived from
+the subject's (`Consent.create_id`): there is exactly one, and two first grants given at
+once collide on it. Its events name the subject `customer_id` (a stored event never
+changes its fields): for a lead's consent, that is the lead's id, so a withdrawal's reason
+is encrypted with the lead's own key. It keeps every grant ever given. A grant names
 
 - the recipient: our own organisation, one partner (by id), or every partner of a
   category (supplier, vendor, distributor, reseller);

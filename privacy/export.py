@@ -19,8 +19,16 @@ decimal string amount):
   null;
 - `interactions`, `cases` (with `comments`), `opportunities` (with `quotes`), `purchases`
   (with `refunds`), `campaignMessages` (with `campaign` and `responses`), oldest first;
-- `consents`: every grant with its status at `generatedAt` and its history;
-- `disclosures`: what was disclosed to partners (always empty until partners exist).
+- `consents`: every grant with its status at `generatedAt` and its history (the
+  customer's; `leadConsents`: the lead's, which stayed with the lead);
+- `disclosures`: what was disclosed to partners of the customer or of their lead, oldest
+  first: each a record (`partnerId`, `tokenId`, `subjectId`, `fields` (names only),
+  `purpose`, `grants` relied on, `responseHash`, `occurredAt`, ...);
+- `notices`: what partners were told of the person's withdrawals and erasure (`id`,
+  `partnerId`, `subjectId`, `kind` withdrawn|erased, `grantId`, `at`, `acknowledgedAt`).
+
+The disclosures and notices are found by the disclosure view (`shared_with`); each
+disclosure is then rebuilt from the log, and a notice's acknowledgement read from it.
 
 Every record has `id`, `version`, its state as the log has it now, `occurredAt` and
 `recordedAt` (when its first event happened, and when it was recorded),
@@ -31,7 +39,7 @@ fields. `comments`, `refunds` and `responses` are those entries of the history.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -50,6 +58,7 @@ from domain.orders import Purchase
 from domain.sales import Lead, Opportunity, Quote
 from domain.service import Case
 from privacy.consent import Consent, Grant
+from privacy.disclosures import Disclosure, NoticeAcknowledgement
 
 #: Fields that hold money: shown with the currency beside them, else their record's.
 MONEY = frozenset({"amount", "total", "unit_price", "value", "refunded_amount",
@@ -80,6 +89,32 @@ class FoundRecords(Protocol):
         """The campaigns that sent the customer a message."""
 
 
+class FoundDisclosure(Protocol):
+    @property
+    def id(self) -> str: ...
+
+
+class FoundNotice(Protocol):
+    """A notice owed to a partner, as the disclosure view found it."""
+
+    @property
+    def id(self) -> str: ...
+    @property
+    def partner_id(self) -> str: ...
+    @property
+    def subject_id(self) -> str: ...
+    @property
+    def kind(self) -> str: ...
+    @property
+    def grant_id(self) -> str | None: ...
+    @property
+    def at(self) -> datetime: ...
+
+
+#: The disclosures of these subjects and the notices about them, as the views found them.
+SharedWith = Callable[[list[UUID]], tuple[Sequence[FoundDisclosure], Sequence[FoundNotice]]]
+
+
 @dataclass(frozen=True)
 class _Story:
     """A record rebuilt from its events, with those events, oldest first."""
@@ -89,13 +124,15 @@ class _Story:
 
 
 def subject_access_export(hub: HubCore, customer_id: UUID, *, found: FoundRecords,
-                          position: int) -> dict[str, Any]:
+                          position: int, shared_with: SharedWith | None = None) -> dict[str, Any]:
     """The subject-access document of the customer (`NotFoundError` for an unknown id):
     see the module's description for its shape."""
     customer = _rebuild(hub, Customer, customer_id)
     generated_at = datetime.now(UTC)
     lead_id = customer.aggregate.lead_id
     quotes = _theirs(hub, Quote, found.quotes, customer_id)
+    subjects = [customer_id, *([lead_id] if lead_id else [])]
+    disclosed, notices = shared_with(subjects) if shared_with else ((), ())
     return {
         "customerId": str(customer_id),
         "generatedAt": _time(generated_at),
@@ -114,7 +151,9 @@ def subject_access_export(hub: HubCore, customer_id: UUID, *, found: FoundRecord
             hub, CampaignMessage, [str(CampaignMessage.create_id(UUID(campaign), customer_id))
                                    for campaign in found.campaigns], customer_id)],
         "consents": _consents(hub, customer_id, generated_at),
-        "disclosures": [],
+        "leadConsents": _consents(hub, lead_id, generated_at) if lead_id else [],
+        "disclosures": [_item(story) for story in _disclosures(hub, disclosed, subjects)],
+        "notices": [_notice(hub, notice) for notice in notices],
     }
 
 
@@ -150,6 +189,25 @@ def _message(hub: HubCore, story: _Story) -> dict[str, Any]:
     item = _item(story, currency=campaign.currency)
     return {**_with_entries(item, "responses", "ResponseRecorded"),
             "campaign": {"name": campaign.name, "purpose": campaign.purpose}}
+
+
+def _disclosures(hub: HubCore, found: Sequence[FoundDisclosure],
+                 subjects: list[UUID]) -> list[_Story]:
+    """The disclosures found that are of these subjects, oldest first, from the log."""
+    stories = [_rebuild(hub, Disclosure, UUID(entry.id)) for entry in found]
+    return sorted((story for story in stories if story.aggregate.subject_id in subjects),
+                  key=lambda story: (story.aggregate.occurred_on, str(story.aggregate.id)))
+
+
+def _notice(hub: HubCore, notice: FoundNotice) -> dict[str, Any]:
+    try:
+        acknowledged: datetime | None = _rebuild(
+            hub, NoticeAcknowledgement, UUID(notice.id)).aggregate.occurred_on
+    except NotFoundError:
+        acknowledged = None
+    return {"id": notice.id, "partnerId": notice.partner_id, "subjectId": notice.subject_id,
+            "kind": notice.kind, "grantId": notice.grant_id, "at": _time(notice.at),
+            "acknowledgedAt": None if acknowledged is None else _time(acknowledged)}
 
 
 def _consents(hub: HubCore, customer_id: UUID, at: datetime) -> list[dict[str, Any]]:

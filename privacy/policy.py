@@ -1,4 +1,5 @@
-"""The policy: one function decides whether a reader may see a field of a customer.
+"""The policy: one function decides whether a reader may see a field of a data subject
+(a customer, or a lead: a person before they are a customer).
 
 A field is known by its data category (`api/graphql/data_categories.py` classifies every
 field of the GraphQL schemas; `privacy/vocabulary.json` names the categories). Whether a
@@ -13,9 +14,9 @@ reader may see it depends on who reads and why:
   purpose and the field's category.
 
 Data that is not about a person (categories outside `user`: stages, amounts, counts) needs
-no consent. An erased customer has nothing to show to anyone who needs consent. Consent
-is read from the Consent aggregate, never from a view: a read that starts after a
-withdrawal sees the withdrawal.
+no consent. An erased customer (and the lead they were converted from) has nothing to show
+to anyone who needs consent. Consent is read from the Consent aggregate, never from a
+view: a read that starts after a withdrawal sees the withdrawal.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from uuid import UUID
 
 from domain.customers import Customer
 from domain.errors import NotFoundError
+from domain.leads import Lead
 from privacy import vocabulary as names
 from privacy.commands import ConsentCommands
 from privacy.consent import Consent, Recipient, RecipientKind
@@ -95,27 +97,35 @@ def decide(reader: Reader, category: str, *, consent: Consent | None, erased: bo
 
 @dataclass(frozen=True)
 class Disclosure:
-    """What a reader may see of one customer: the allowed fields, and the grants relied on."""
+    """What a reader may see of one data subject (a customer or a lead): the allowed
+    fields, and the grants relied on."""
 
-    customer_id: UUID
+    subject_id: UUID
     values: dict[str, Any]
     grants: tuple[UUID, ...]
 
 
-def disclose(hub: ConsentCommands, reader: Reader, customer_id: UUID | str,
-             fields: Mapping[str, str], *, at: datetime) -> Disclosure:
-    """The fields (attribute name -> data category) of a customer's profile that `reader`
-    may see at `at`. A customer of whom the reader may see nothing does not exist for them
-    (`NotFoundError`, never "forbidden": existence does not leak)."""
-    customer = hub.load(Customer, customer_id)
-    consent = hub.consent_of(customer.id)
+def disclose(hub: ConsentCommands, reader: Reader, subject_id: UUID | str,
+             fields: Mapping[str, str], *, at: datetime,
+             kind: type[Customer] | type[Lead] | None = None) -> Disclosure:
+    """The fields (attribute name -> data category) of a customer's or a lead's record
+    that `reader` may see at `at`, under the subject's own consent (a converted lead's
+    grants stay the lead's). A subject of whom the reader may see nothing does not exist
+    for them (`NotFoundError`, never "forbidden": existence does not leak); nor does an
+    erased one, to a reader who needs consent (a lead is erased with its customer).
+    Given a `kind`, a subject of the other kind is not found either."""
+    subject = hub.data_subject(subject_id)
+    if kind is not None and not isinstance(subject, kind):
+        raise NotFoundError(kind.KIND, subject.id)
+    consent = hub.consent_of(subject.id)
+    erased = reader.needs_consent and consent is not None and hub.subject_erased(subject)
     values: dict[str, Any] = {}
     relied: list[UUID] = []
     for name, category in fields.items():
-        decision = decide(reader, category, consent=consent, erased=customer.erased, at=at)
+        decision = decide(reader, category, consent=consent, erased=erased, at=at)
         if decision.allowed:
-            values[name] = getattr(customer, name)
+            values[name] = getattr(subject, name)
             relied += [grant for grant in decision.grants if grant not in relied]
     if reader.needs_consent and not relied:
-        raise NotFoundError("customer", customer.id)
-    return Disclosure(customer.id, values, tuple(relied))
+        raise NotFoundError(subject.KIND, subject.id)
+    return Disclosure(subject.id, values, tuple(relied))

@@ -4,14 +4,18 @@ from __future__ import annotations
 
 from projections.consent import ConsentView
 from projections.customers import CustomerView
+from projections.disclosures import DisclosureView
 from projections.marketing import MarketingView
+from projections.prm import PrmView
+from projections.prm_deals import PrmDealsView
 from projections.sales import SalesView
 from projections.service import ServiceView
 from projections.view import View
 
 
 def all_views() -> list[View]:
-    return [CustomerView(), SalesView(), ServiceView(), MarketingView(), ConsentView()]
+    return [CustomerView(), SalesView(), ServiceView(), MarketingView(), ConsentView(), DisclosureView(),
+            PrmDealsView(), PrmView()]
 
 
 def views_named(names: list[str] | None) -> list[View]:

@@ -5,8 +5,10 @@ confirms each from the Consent aggregate (`privacy.audiences`), so a withdrawal 
 erasure that this view has not applied yet still keeps the customer out.
 
 Table `view_consent_grants`: one row per grant and data category it names (ids as text,
-times as ISO-8601 UTC text), with when it was given, when it expires and when it was
-withdrawn. An erased customer's rows are dropped: nobody may message them any more.
+times as ISO-8601 UTC text; `customer_id` is the data subject's: a customer's or a
+lead's), with when it was given, when it expires and when it was withdrawn. An erased
+customer's rows are dropped, and those of the lead they were converted from: nobody may
+message them any more.
 
 The consent events are matched by their topics, not their classes: `projections` does not
 import `privacy` (dependencies point `api -> projections, privacy -> domain`), and the
@@ -25,7 +27,7 @@ from domain.customers import Customer
 from projections.customers import iso
 from projections.database import Transaction, ViewDatabase
 from projections.pages import Page, decode_cursor, encode_cursor, page_size
-from projections.view import View
+from projections.view import TopicView
 
 GRANTED = "privacy.consent:Consent.Granted"
 WITHDRAWN = "privacy.consent:Consent.Withdrawn"
@@ -50,15 +52,18 @@ def _withdrawn(tx: Transaction, e: Any) -> None:
 
 
 def _erased(tx: Transaction, e: Any) -> None:
-    tx.execute("DELETE FROM view_consent_grants WHERE customer_id = ?", (str(e.originator_id),))
+    """The customer's grants, and those of the lead they were converted from."""
+    tx.executemany("DELETE FROM view_consent_grants WHERE customer_id = ?",
+                   [(str(subject),) for subject in {e.originator_id, *e.erased_subjects}])
 
 
 _HANDLERS: dict[str, Callable[[Transaction, Any], None]] = {
     GRANTED: _granted, WITHDRAWN: _withdrawn, get_topic(Customer.Erased): _erased}
 
 
-class ConsentView(View):
+class ConsentView(TopicView):
     name = "consent"
+    topic_handlers = _HANDLERS
     tables = ("view_consent_grants",)
     ddl = (
         "CREATE TABLE IF NOT EXISTS view_consent_grants ("
@@ -69,16 +74,6 @@ class ConsentView(View):
         "CREATE INDEX IF NOT EXISTS view_consent_grants_customer"
         " ON view_consent_grants (customer_id)",
     )
-
-    @classmethod
-    def cares_about(cls, event: object) -> bool:
-        return get_topic(type(event)) in _HANDLERS
-
-    def apply(self, tx: Transaction, events: Sequence[object]) -> None:
-        for event in events:
-            handler = _HANDLERS.get(get_topic(type(event)))
-            if handler is not None:
-                handler(tx, event)
 
 
 def consenting_customers(

@@ -7,6 +7,11 @@ view's new position. The position row is locked first (`FOR UPDATE` on PostgreSQ
 the second finds the position moved and skips what is done. Notification ids may have
 gaps; the runner never assumes consecutive ids.
 
+A raw view (`View.raw`) gets the page's stored notifications, not decoded events; a
+page no decoded view needs is not decoded. A runner subclass may keep its positions in
+a table of its own (`positions_table`): the ledger chain does, so that read-your-writes,
+which waits for every row of `crmhub_view_positions`, never waits for it.
+
 It wakes when the hub in this process commits, on PostgreSQL's `NOTIFY` from other
 processes, and otherwise polls. `wait_for(position)` is the read-your-writes wait: it
 returns as soon as every view has applied that position, without a fixed sleep.
@@ -53,6 +58,9 @@ def wait_for_views(database: ViewDatabase, position: int, *, timeout: float) -> 
 
 
 class ProjectionRunner:
+    #: Where the views' positions are kept (see the module's docstring).
+    positions_table = "crmhub_view_positions"
+
     def __init__(self, hub: Hub, database: ViewDatabase, views: Sequence[View], *,
                  page_size: int = 1000, poll_interval: float = 0.5) -> None:
         self.hub = hub
@@ -75,10 +83,11 @@ class ProjectionRunner:
         """Create missing tables; rebuild (from position 0) a view whose version changed."""
         if self._column_types is not None:
             self._column_types.clear()
+        table = self.positions_table
         with self.database.transaction() as tx:
-            tx.execute(POSITIONS_DDL)
+            tx.execute(self._ddl())
             stored = {row["view"]: row for row in
-                      tx.query("SELECT view, position, version FROM crmhub_view_positions")}
+                      tx.query(f"SELECT view, position, version FROM {table}")}  # noqa: S608
             for view in self.views:
                 row = stored.get(view.name)
                 if row is not None and row["version"] != view.version:
@@ -89,24 +98,26 @@ class ProjectionRunner:
                 for statement in view.ddl:
                     tx.execute(statement)
                 if row is None:
-                    tx.execute("INSERT INTO crmhub_view_positions (view, position, version) "
+                    tx.execute(f"INSERT INTO {table} (view, position, version) "  # noqa: S608
                                "VALUES (?, 0, ?)", (view.name, view.version))
                 self._positions[view.name] = row["position"] if row else 0
 
     def reset(self, names: Sequence[str] | None = None) -> None:
         """Drop views (all, or those named) so that the next catch-up rebuilds them."""
         with self.database.transaction() as tx:
-            tx.execute(POSITIONS_DDL)
+            tx.execute(self._ddl())
             for view in self.views:
                 if names is None or view.name in names:
                     self._drop(tx, view)
         self.setup()
 
-    @staticmethod
-    def _drop(tx: Transaction, view: View) -> None:
+    def _ddl(self) -> str:
+        return POSITIONS_DDL.replace("crmhub_view_positions", self.positions_table)
+
+    def _drop(self, tx: Transaction, view: View) -> None:
         for table in (*view.tables, *view.retired_tables):
             tx.execute(f"DROP TABLE IF EXISTS {table}")
-        tx.execute("DELETE FROM crmhub_view_positions WHERE view = ?", (view.name,))
+        tx.execute(f"DELETE FROM {self.positions_table} WHERE view = ?", (view.name,))  # noqa: S608
 
     # -- catching up --------------------------------------------------------------------
 
@@ -127,13 +138,16 @@ class ProjectionRunner:
             if not notifications:
                 break
             last = notifications[-1].id
-            events = [(n.id, self.hub.mapper.to_domain_event(n)) for n in notifications]
             behind = [view for view in self.views if self._positions[view.name] < last]
-            idle = [view for view in behind
-                    if not any(view.cares_about(event) for _, event in events)]
+            stored = [(n.id, n) for n in notifications]
+            events: list[tuple[int, Any]] = []
+            if any(not view.raw for view in behind):
+                events = [(n.id, self.hub.mapper.to_domain_event(n)) for n in notifications]
+            idle = [view for view in behind if not view.raw
+                    and not any(view.cares_about(event) for _, event in events)]
             for view in behind:
                 if view not in idle:
-                    self._apply(view, events, after=after, last=last)
+                    self._apply(view, stored if view.raw else events, after=after, last=last)
             if idle:
                 self._advance(idle, after=after, last=last)
             with self._progress:
@@ -148,7 +162,7 @@ class ProjectionRunner:
         with self.database.transaction() as tx:
             # Lock the position row: a second runner of this view waits here, then skips
             # what the first applied. (SQLite's BEGIN IMMEDIATE already serialises writers.)
-            select = SELECT_POSITION
+            select = SELECT_POSITION.replace("crmhub_view_positions", self.positions_table)
             if isinstance(self.database, PostgresViews):
                 select += " FOR UPDATE"
             (row,) = tx.query(select, (view.name,))
@@ -161,8 +175,8 @@ class ProjectionRunner:
                 writes = WriteBehind(tx, view.tables, column_types=self._column_types)
                 view.apply(writes, [event for position, event in events if position > done])
                 writes.flush()
-                tx.execute("UPDATE crmhub_view_positions SET position = ? WHERE view = ?",
-                           (last, view.name))
+                tx.execute(f"UPDATE {self.positions_table} SET position = ?"  # noqa: S608
+                           " WHERE view = ?", (last, view.name))
                 done = last
         self._positions[view.name] = done
 
@@ -174,10 +188,10 @@ class ProjectionRunner:
         names = [view.name for view in views]
         marks = ", ".join("?" * len(names))
         with self.database.transaction() as tx:
-            tx.execute("UPDATE crmhub_view_positions SET position = ?"  # noqa: S608
+            tx.execute(f"UPDATE {self.positions_table} SET position = ?"  # noqa: S608
                        f" WHERE view IN ({marks}) AND position >= ? AND position < ?",
                        (last, *names, after, last))
-            for row in tx.query("SELECT view, position FROM crmhub_view_positions"  # noqa: S608
+            for row in tx.query(f"SELECT view, position FROM {self.positions_table}"  # noqa: S608
                                 f" WHERE view IN ({marks})", names):
                 self._positions[row["view"]] = row["position"]
 

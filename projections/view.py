@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, ClassVar, TypeVar
+
+from eventsourcing.utils import get_topic
 
 from projections.database import Transaction
 
@@ -35,6 +37,10 @@ class View:
     ddl: ClassVar[tuple[str, ...]] = ()
     #: Tables an earlier layout had and this one dropped: removed by the rebuild.
     retired_tables: ClassVar[tuple[str, ...]] = ()
+    #: A raw view gets the stored notifications of the page (id, originator, version,
+    #: topic and state as stored, ciphertext included) instead of decoded events, and is
+    #: never skipped as idle (`projections.chain.LedgerChain` hashes what is stored).
+    raw: ClassVar[bool] = False
     _handlers: ClassVar[dict[type, Callable[..., None]]]
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
@@ -57,3 +63,23 @@ class View:
             handler = self._handlers.get(type(event))
             if handler is not None:
                 handler(self, tx, event)
+
+
+class TopicView(View):
+    """A view of events it matches by their topics, not their classes: a view of the
+    events of `privacy` or `partners`, which `projections` does not import (dependencies
+    point `api -> projections, partners, privacy -> domain`). The topic a stored event was
+    saved under never changes (a stored event class is never renamed)."""
+
+    #: topic -> handler(tx, event)
+    topic_handlers: ClassVar[Mapping[str, Callable[[Transaction, Any], None]]] = {}
+
+    @classmethod
+    def cares_about(cls, event: object) -> bool:
+        return get_topic(type(event)) in cls.topic_handlers
+
+    def apply(self, tx: Transaction, events: Sequence[object]) -> None:
+        for event in events:
+            handler = self.topic_handlers.get(get_topic(type(event)))
+            if handler is not None:
+                handler(tx, event)

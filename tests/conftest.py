@@ -23,6 +23,7 @@ from tests.stories import TEST_MASTER_KEY
 
 #: The features' shared fixtures (a customer, a case, a campaign, a purchase, ...).
 pytest_plugins = [
+    "tests.unit.lead_offer_stories",
     "tests.unit.marketing_stories",
     "tests.unit.orders_stories",
     "tests.unit.service_stories",
@@ -32,6 +33,8 @@ pytest_plugins = [
 BASE_URL = os.environ.get("CRMHUB_DATABASE_URL", "sqlite:")
 # The CLI commands and worker processes the tests start open the hub with this key too.
 os.environ["CRMHUB_MASTER_KEY"] = TEST_MASTER_KEY.hex()
+# No lead offer sweeper in the background of a test unless it asks for one.
+os.environ.setdefault("CRMHUB_LEAD_OFFER_SWEEP", "0")
 
 
 def pytest_report_header() -> str:

@@ -113,7 +113,8 @@ class RecipientModel(InputModel):
 
 
 class GrantConsentModel(InputModel):
-    customer_id: UUID
+    customer_id: UUID | None = Field(default=None, description="The customer who gave it; or leadId.")
+    lead_id: UUID | None = Field(default=None, description="The lead who gave it; or customerId.")
     recipient: RecipientModel
     purpose: Name
     categories: list[Name] = Field(min_length=1, max_length=50)
@@ -127,7 +128,8 @@ class GrantConsentModel(InputModel):
 
 
 class WithdrawConsentModel(InputModel):
-    customer_id: UUID
+    customer_id: UUID | None = Field(default=None, description="The grant's customer; or leadId.")
+    lead_id: UUID | None = Field(default=None, description="The grant's lead; or customerId.")
     grant_id: UUID
     channel: Channel
     reason: Annotated[str, Field(max_length=model.REASON_MAX)] | None = None
@@ -136,24 +138,33 @@ class WithdrawConsentModel(InputModel):
 
 ConsentRecipientInput = input_type(RecipientModel, "ConsentRecipientInput",
                                    partner_id=strawberry.ID | None)
-GrantConsentInput = input_type(GrantConsentModel, "GrantConsentInput", customer_id=strawberry.ID)
+GrantConsentInput = input_type(GrantConsentModel, "GrantConsentInput",
+                               customer_id=strawberry.ID | None, lead_id=strawberry.ID | None)
 WithdrawConsentInput = input_type(WithdrawConsentModel, "WithdrawConsentInput",
-                                  customer_id=strawberry.ID, grant_id=strawberry.ID)
+                                  customer_id=strawberry.ID | None, lead_id=strawberry.ID | None,
+                                  grant_id=strawberry.ID)
 
 
 # -- queries and mutations ---------------------------------------------------------
 
 
-async def customer_consents(info: Info, customer_id: UUID | str) -> list[ConsentGrant]:
-    """Every grant of the customer, oldest first, with its status now."""
-    grants = await read(info, info.context.hub.consents, customer_id)
+async def customer_consents(info: Info, subject_id: UUID | str) -> list[ConsentGrant]:
+    """Every grant of the customer (or lead), oldest first, with its status now."""
+    grants = await read(info, info.context.hub.consents, subject_id)
     at = datetime.now(UTC)
     return [ConsentGrant.of(grant, at) for grant in grants]
 
 
-async def _grant(info: Info, customer_id: UUID, grant_id: UUID) -> ConsentGrant:
-    grants = await customer_consents(info, customer_id)
+async def _grant(info: Info, subject_id: UUID, grant_id: UUID) -> ConsentGrant:
+    grants = await customer_consents(info, subject_id)
     return next(grant for grant in grants if grant.id == str(grant_id))
+
+
+def _subject(data: GrantConsentModel | WithdrawConsentModel) -> UUID:
+    """The subject a command named (it refused any input naming none or both)."""
+    subject = data.customer_id or data.lead_id
+    assert subject is not None
+    return subject
 
 
 def _terms(terms: tuple[Term, ...]) -> list[ConsentTerm]:
@@ -173,29 +184,30 @@ class ConsentQuery:
 class ConsentMutation:
     @strawberry.mutation(
         extensions=requires(Action.CONSENT_WRITE),
-        description="Record the consent a customer gave, with its evidence.",
+        description="Record the consent a customer (customerId) or a lead (leadId: a person "
+                    "before they are a customer; not once converted) gave, with its evidence.",
     )
     async def grant_consent(self, info: Info, input: GrantConsentInput) -> ConsentGrant:
         data = validated(GrantConsentModel, input)
         recipient = data.recipient
         grant_id = await run_command(
             info, info.context.hub.grant_consent, customer_id=data.customer_id,
-            recipient=recipient.kind, partner_id=recipient.partner_id,
+            lead_id=data.lead_id, recipient=recipient.kind, partner_id=recipient.partner_id,
             partner_category=recipient.category, purpose=data.purpose,
             categories=data.categories, channel=data.channel, notice_version=data.notice_version,
             notice_text=data.notice_text, expires_at=data.expires_at, occurred_at=data.occurred_at,
         )
-        return await _grant(info, data.customer_id, grant_id)
+        return await _grant(info, _subject(data), grant_id)
 
     @strawberry.mutation(
         extensions=requires(Action.CONSENT_WRITE),
-        description="Record that the customer withdrew a live grant.",
+        description="Record that the customer or the lead withdrew a live grant.",
     )
     async def withdraw_consent(self, info: Info, input: WithdrawConsentInput) -> ConsentGrant:
         data = validated(WithdrawConsentModel, input)
         await run_command(
             info, info.context.hub.withdraw_consent, customer_id=data.customer_id,
-            grant_id=data.grant_id, channel=data.channel, reason=data.reason,
+            lead_id=data.lead_id, grant_id=data.grant_id, channel=data.channel, reason=data.reason,
             occurred_at=data.occurred_at,
         )
-        return await _grant(info, data.customer_id, data.grant_id)
+        return await _grant(info, _subject(data), data.grant_id)

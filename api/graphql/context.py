@@ -13,7 +13,7 @@ from strawberry.types import Info as StrawberryInfo
 
 from api.graphql.errors import graphql_errors
 from api.settings import Settings
-from api.tokens import Principal
+from api.tokens import Principal, TokenService
 from projections.database import ViewDatabase
 from projections.runner import ProjectionRunner, wait_for_views
 
@@ -36,6 +36,8 @@ class Context(BaseContext):
     auth_error: str | None = None
     #: This request's DataLoaders, made on first use by `api.graphql.loaders.loaders`.
     loaders: Loaders | None = None
+    #: The app's token service (issuing and revoking partner tokens).
+    tokens: TokenService | None = None
 
     def __post_init__(self) -> None:
         super().__init__()

@@ -75,14 +75,50 @@ FIELD_CATEGORIES: dict[str, dict[str, str]] = {
     "ConsentTerm": fields(SYSTEM, "name description"),
     "ConsentVocabulary": fields(SYSTEM, "version purposes categories"),
     # -- partners: organisations, not persons -------------------------------------------------
+    # -- the disclosure log: field names, ids and hashes; the subject is a person's id ---------
+    "PartnerDisclosure": {"subjectId": PERSON_ID, **fields(
+        SYSTEM, "id partnerId tokenId fields purpose grantIds responseHash disclosedAt")},
+    "PartnerDisclosureConnection": _CONNECTION,
+    "PartnerDisclosureEdge": _EDGE,
+    "PartnerNotice": {"subjectId": PERSON_ID, **fields(
+        SYSTEM, "id partnerId kind grantId at acknowledgedAt")},
+    "PartnerNoticeConnection": _CONNECTION,
+    "PartnerNoticeEdge": _EDGE,
     "Partner": {**_VERSIONED, **fields(SYSTEM, "name kind territories products capacity status "
                                                "statusReason")},
+    # -- tokens: about systems, not persons (the token string too) ----------------------------
+    "IssuedPartnerToken": fields(SYSTEM, "token jti expiresAt scopes purpose partnerId"),
+    "RevokedToken": fields(SYSTEM, "jti reason revokedAt partnerId"),
+    "PartnerToken": fields(SYSTEM, "jti scopes purpose issuedAt expiresAt revokedAt "
+                                   "revokeReason"),
+    # -- partners' deal registrations: the name and reasons are about the customer's business -
+    "DealRegistration": {
+        **_VERSIONED, "customerId": PERSON_ID, "leadId": PERSON_ID, "name": TEXT,
+        "closeReason": TEXT, "conflictNote": TEXT,
+        **fields(SYSTEM, "partnerId stage probability status amount expectedCloseDate "
+                         "registeredAt closedAt conflict conflicts"),
+    },
+    "DealRegistrationConnection": _CONNECTION,
+    "DealRegistrationEdge": _EDGE,
+    "DealFigures": fields(SYSTEM, "start end registered open won lost rejected wonRevenue "
+                                  "pipeline"),
+    # -- lead distribution: ids, countries, products, times; the reasons are about the lead -----
+    "LeadOffer": {"reason": TEXT, **fields(
+        SYSTEM, "id partnerId partner method rule territory product category source status "
+                "offeredAt offeredBy expiresAt answeredAt answeredBy")},
+    "LeadDistribution": {"leadId": PERSON_ID, **fields(
+        SYSTEM, "version status holderId territory product category offers")},
+    "PartnerPerformance": fields(SYSTEM, "partnerId start end offered accepted rejected "
+                                         "timedOut converted acceptanceRate "
+                                         "medianResponseSeconds p90ResponseSeconds"),
+    "ExpireLeadOffersPayload": fields(SYSTEM, "timedOut"),
     # -- sales --------------------------------------------------------------------------------
     "Lead": {
         **_VERSIONED, "displayName": NAME, "givenName": NAME, "familyName": NAME,
         "jobTitle": JOB, "email": EMAIL, "phone": PHONE, "notes": TEXT, "statusReason": TEXT,
         "customerId": PERSON_ID,
-        **fields(SYSTEM, "source channel companyName campaignId owner status opportunityId"),
+        **fields(SYSTEM, "source channel companyName campaignId owner status opportunityId "
+                         "consents"),
     },
     "LeadConversion": fields(SYSTEM, "lead customer opportunity"),
     "Opportunity": {
@@ -156,6 +192,10 @@ FIELD_CATEGORIES: dict[str, dict[str, str]] = {
     },
     "PurchaseLine": fields(PURCHASES, "sku productName category quantity unitPrice lineTotal "
                                       "refundedQuantity"),
+    # -- the ledger (tamper evidence): positions and hashes, nothing about a person ----------------
+    "LedgerVerification": fields(SYSTEM, "intact checkedFrom checkedTo headPosition headHash "
+                                         "events unchained checkpoints problems"),
+    "LedgerProblem": fields(SYSTEM, "position kind detail"),
     # -- shared ---------------------------------------------------------------------------------
     "Money": fields(SYSTEM, "amount currency"),
     "PageInfo": fields(SYSTEM, "hasNextPage endCursor"),

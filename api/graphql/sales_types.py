@@ -10,8 +10,12 @@ from uuid import UUID
 
 import strawberry
 
+from api.graphql.auth import requires
+from api.graphql.consent import ConsentGrant, customer_consents
+from api.graphql.context import Info
 from api.graphql.customers import Customer
 from api.graphql.types import Channel, Money, Versioned, versioned_fields
+from api.permissions import Action
 from domain import sales as model
 from domain import values
 
@@ -68,6 +72,12 @@ class Lead(Versioned):
             status=model.LeadStatus(lead.status), status_reason=lead.status_reason,
             customer_id=_ident(lead.customer_id), opportunity_id=_ident(lead.opportunity_id),
         )
+
+    @strawberry.field(extensions=requires(Action.CONSENT_READ),
+                      description="The lead's own consent grants, oldest first, with their status "
+                                  "now and their history (they stay the lead's once converted).")
+    async def consents(self, info: Info) -> list[ConsentGrant]:
+        return await customer_consents(info, self.id)
 
 
 @strawberry.type(description="A possible sale to one customer, moved through the pipeline.")

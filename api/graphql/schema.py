@@ -16,9 +16,13 @@ from strawberry.tools import merge_types
 
 from api.graphql.consent import ConsentMutation, ConsentQuery
 from api.graphql.customers import CustomerMutation, CustomerQuery
+from api.graphql.deals import DealMutation, DealQuery
 from api.graphql.directory import DirectoryQuery
+from api.graphql.disclosures import DisclosureQuery
 from api.graphql.erasure import ErasureMutation
 from api.graphql.errors import MaskInternalErrors
+from api.graphql.lead_offers import LeadOfferMutation, LeadOfferQuery
+from api.graphql.ledger import LedgerQuery
 from api.graphql.marketing import MarketingMutation, MarketingQuery
 from api.graphql.marketing_dashboard import MarketingDashboardQuery
 from api.graphql.orders import OrderMutation, OrderQuery
@@ -28,13 +32,16 @@ from api.graphql.sales_dashboard import SalesDashboardQuery
 from api.graphql.service import ServiceMutation, ServiceQuery
 from api.graphql.service_dashboard import ServiceDashboardQuery
 from api.graphql.subject_access import SubjectAccessQuery
+from api.graphql.tokens import TokenMutation, TokenQuery
 from api.settings import Settings
 
 Query = merge_types("Query", (CustomerQuery, DirectoryQuery, SalesQuery, SalesDashboardQuery, MarketingQuery,
                              MarketingDashboardQuery, ServiceQuery, ServiceDashboardQuery, OrderQuery,
-                             ConsentQuery, SubjectAccessQuery, PartnerQuery))
+                             ConsentQuery, SubjectAccessQuery, DisclosureQuery, PartnerQuery, TokenQuery,
+                             DealQuery, LeadOfferQuery, LedgerQuery))
 Mutation = merge_types("Mutation", (CustomerMutation, SalesMutation, MarketingMutation, ServiceMutation,
-                                   OrderMutation, ConsentMutation, ErasureMutation, PartnerMutation))
+                                   OrderMutation, ConsentMutation, ErasureMutation, PartnerMutation,
+                                   TokenMutation, DealMutation, LeadOfferMutation))
 
 
 def build_schema(settings: Settings) -> strawberry.Schema:

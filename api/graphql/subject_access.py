@@ -7,6 +7,8 @@ them to show the log up to the position it reflects, and refuses when they lag f
 
 from __future__ import annotations
 
+from functools import partial
+
 import strawberry
 from anyio import to_thread
 from strawberry.scalars import JSON
@@ -18,6 +20,7 @@ from api.permissions import Action
 from domain.core import parse_id
 from privacy.export import subject_access_export
 from projections import customer_queries as queries
+from projections import disclosures as disclosure_view
 from projections.runner import view_positions
 
 DESCRIPTION = """\
@@ -32,8 +35,13 @@ document is blank); `lead`: the lead they were converted from, or null.
 - `interactions`, `cases` (with `comments`), `opportunities` (with `quotes`), `purchases` \
 (with `refunds`), `campaignMessages` (with `campaign {name purpose}` and `responses`), \
 oldest first.
-- `consents`: every grant, with its `status` at `generatedAt` and its `history`.
-- `disclosures`: what was disclosed to partners; always empty until partners exist.
+- `consents`: every grant, with its `status` at `generatedAt` and its `history`; \
+`leadConsents`: the grants the lead gave (they stayed with the lead).
+- `disclosures`: what was disclosed to partners of the customer or their lead, oldest first: \
+`partnerId`, `tokenId`, `subjectId`, `fields` (names), `purpose`, `grants` relied on, \
+`responseHash` (SHA-256 of the values returned), `occurredAt`.
+- `notices`: what partners were told of withdrawals and the erasure: `id`, `partnerId`, \
+`subjectId`, `kind` (withdrawn, erased), `grantId`, `at`, `acknowledgedAt`.
 
 Every record has `id`, `version`, its state as the log has it now, `occurredAt` and \
 `recordedAt` (when its first event happened, and when it was recorded), `lastOccurredAt`, \
@@ -65,4 +73,5 @@ class SubjectAccessQuery:
         await _views_show(context, position)
         found = await to_thread.run_sync(queries.customer_record_ids, context.views, str(customer))
         return await read(info, subject_access_export, context.hub, customer, found=found,
-                          position=position)
+                          position=position,
+                          shared_with=partial(disclosure_view.subject_disclosures, context.views))

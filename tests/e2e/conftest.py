@@ -12,6 +12,7 @@ from fastapi.testclient import TestClient
 from api.app import create_app
 from api.settings import Settings
 from domain.hub import Hub
+from tests.e2e.partner_client import Partners
 
 
 @pytest.fixture
@@ -69,3 +70,10 @@ class GraphQL:
 @pytest.fixture
 def gql(client: TestClient, token: Callable[..., str]) -> GraphQL:
     return GraphQL(client, token)
+
+
+@pytest.fixture
+def partners(client: TestClient, hub: Hub) -> Partners:
+    """`partners.register(kind="reseller", scopes=[...])`: a partner calling
+    `POST /partner/graphql` with its own token (see `tests/e2e/partner_client.py`)."""
+    return Partners(client, hub)

@@ -85,7 +85,8 @@ def test_the_demo_loads_every_kind_of_record_deterministically(env, database_url
     finally:
         hub.close()
     assert topics == {"Customer", "Interaction", "Lead", "Opportunity", "Quote", "Case",
-                      "Campaign", "CampaignMessage", "Purchase", "Consent"}
+                      "Campaign", "CampaignMessage", "Purchase", "Consent", "Partner",
+                      "LeadDistribution", "DealRegistration"}
     assert len(names) >= 30
 
     again = tmp_path / "again.db"

@@ -168,3 +168,23 @@ def test_the_vocabulary_lists_purposes_and_categories_with_their_version(gql) ->
     assert purposes["marketing.communications.email"] == "Marketing messages by email."
     assert "third_party_sharing.partner.lead_referral" in purposes
     assert {"user.contact", "user.contact.email"} <= {term["name"] for term in listed["categories"]}
+
+
+def test_a_lead_gives_and_withdraws_consent_named_by_lead_id(gql, customer) -> None:
+    lead = gql.ok("""mutation { captureLead(input: {source: WEB_FORM, channel: WEB,
+                     givenName: "Bo", email: "bo@example.com"}) { id } }""")["captureLead"]["id"]
+    inputs = grant_input(None, leadId=lead)
+    del inputs["customerId"]
+    granted = gql.ok(GRANT, {"input": inputs})["grantConsent"]
+    assert granted["status"] == "LIVE"
+    withdrawn = gql.ok(WITHDRAW, {"input": {"leadId": lead, "grantId": granted["id"],
+                                            "channel": "EMAIL"}})["withdrawConsent"]
+    assert withdrawn["status"] == "WITHDRAWN"
+    read = gql.ok("query ($id: ID!) { lead(id: $id) { consents { id status } } }", {"id": lead},
+                  role="sales")["lead"]
+    assert read == {"consents": [{"id": granted["id"], "status": "WITHDRAWN"}]}
+
+    both = gql.error(GRANT, {"input": grant_input(customer, leadId=lead)})
+    assert both["extensions"]["code"] == "BAD_USER_INPUT"
+    inputs["leadId"] = customer
+    assert gql.error(GRANT, {"input": inputs})["extensions"]["code"] == "NOT_FOUND"

@@ -12,7 +12,7 @@ import pytest
 
 from api.store import CrmHub
 from domain.errors import InvalidTransitionError, InvalidValueError
-from domain.marketing import CampaignMessage
+from domain.marketing import Campaign, CampaignMessage
 from domain.values import Channel
 from privacy.audiences import REACH, NoConsentError, covering_names, reach_of
 from privacy.vocabulary import covers, vocabulary
@@ -279,3 +279,29 @@ def test_bad_view_arguments_name_their_field(runner, views,
     with pytest.raises(InvalidValueError) as raised:
         call(views)
     assert raised.value.field == field
+
+
+def test_a_lead_s_grant_is_no_campaign_audience_and_leaves_with_its_customer(
+        hub: CrmHub, views: ViewDatabase) -> None:
+    runner = ProjectionRunner(hub, views, [ConsentView()])
+    runner.setup()
+    lead = hub.capture_lead(actor="sam", source="web_form", channel="web", given_name="Bo",
+                            email="bo@example.com")
+    hub.grant_consent(actor="clerk", lead_id=lead, recipient="organisation",
+                      purpose="marketing.communications.email",
+                      categories=["user.contact.email"], channel="web", notice_version="v1")
+    runner.catch_up()
+    candidates = consenting_customers(views, recipient="organisation",
+                                      purposes=["marketing.communications.email"],
+                                      categories=["user.contact.email"],
+                                      at=datetime.now(UTC), first=10)
+    assert [customer for _, customer in candidates.items] == [str(lead)]  # a candidate only
+    campaign = hub.load(Campaign, launched(hub))
+    assert not hub.in_audience(campaign, lead, datetime.now(UTC))  # the log: not a customer
+
+    hub.qualify_lead(actor="sam", lead_id=lead)
+    customer = hub.convert_lead(actor="sam", lead_id=lead, opportunity_name="Deal", amount="1",
+                                currency="EUR", expected_close_date=NOW.date() + timedelta(days=9))
+    hub.erase_customer(actor="dpo", customer_id=customer.customer_id)
+    runner.catch_up()
+    assert tables(views, ["view_consent_grants"]) == {"view_consent_grants": []}

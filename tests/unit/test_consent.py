@@ -114,7 +114,7 @@ def test_a_customer_without_consent_has_no_grants(hub: CrmHub, customer: UUID) -
     assert hub.consents(customer) == []
     with pytest.raises(NotFoundError) as raised:
         hub.consents(uuid4())
-    assert raised.value.kind == "customer"
+    assert raised.value.kind == "data subject"
 
 
 @pytest.mark.parametrize(("changes", "field"), [

@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from api.store import connect_hub
+from api.store import CrmHub, connect_hub
 from domain.customers import Customer
 from domain.errors import (
     ConcurrencyError,
@@ -164,7 +164,7 @@ def test_an_erasure_at_an_old_version_is_a_conflict(hub):
         hub.erase_customer(actor="dpo", customer_id=customer_id, expected_version=1)
 
 
-@pytest.mark.parametrize("aggregate", sorted(Hub.snapshotting_intervals, key=lambda c: c.__name__),
+@pytest.mark.parametrize("aggregate", sorted(CrmHub.snapshotting_intervals, key=lambda c: c.__name__),
                          ids=lambda cls: cls.__name__)
 def test_every_snapshotted_aggregate_is_classified(aggregate):
     assert (aggregate in PERSONAL_STATE) != (aggregate in NO_PERSONAL_STATE)

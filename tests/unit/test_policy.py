@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule, run_state_machine_as_test
 
 from api.graphql.data_categories import FIELD_CATEGORIES
-from domain.errors import NotFoundError
+from domain.errors import InvalidTransitionError, InvalidValueError, NotFoundError
 from privacy.policy import Reader, disclose
 
 PARTNER_A, PARTNER_B = uuid4(), uuid4()
@@ -184,3 +184,65 @@ def test_known_answers(hub):
     assert seen() is None
     staff, _ = READERS["staff"]
     assert disclose(hub, staff, customer, PROFILE, at=at).values["given_name"] is None
+
+
+#: A lead's record as a partner reads it (attribute -> category).
+LEAD = {"given_name": "user.name", "family_name": "user.name", "email": "user.contact.email",
+        "company_name": "system.operations", "status": "system.operations"}
+
+
+def test_known_answers_for_a_lead(hub):
+    """A lead is a data subject of its own: its consent opens its fields; once converted its
+    grants stay its own (not the customer's); erasing the customer erases the lead too."""
+    at = datetime.now(UTC) + timedelta(seconds=1)
+    partner_a, _ = READERS["partner A"]
+    lead = hub.capture_lead(actor="sam", source="web_form", channel="web", given_name="Ada",
+                            family_name="Lovelace", email="ada@example.com")
+
+    def seen(subject=lead) -> dict[str, Any] | None:
+        try:
+            return disclose(hub, partner_a, subject, LEAD if subject == lead else PROFILE,
+                            at=at).values
+        except NotFoundError:
+            return None
+
+    assert seen() is None
+    grant = hub.grant_consent(actor="sam", lead_id=lead, recipient="partner",
+                              partner_id=PARTNER_A, channel="web", notice_version="v1",
+                              purpose="third_party_sharing", categories=["user.name"])
+    assert seen() == {"given_name": "Ada", "family_name": "Lovelace", "company_name": None,
+                      "status": "new"}
+    assert [g.id for g in hub.consents(lead)] == [grant]
+    hub.qualify_lead(actor="sam", lead_id=lead)
+    customer = hub.convert_lead(actor="sam", lead_id=lead, opportunity_name="Deal", amount="10",
+                                currency="EUR",
+                                expected_close_date=(at + timedelta(days=30)).date()).customer_id
+    assert seen()["status"] == "converted"  # the lead's grant still governs the lead
+    assert seen(customer) is None  # and is not the customer's
+    with pytest.raises(InvalidTransitionError, match="converted"):
+        hub.grant_consent(actor="sam", lead_id=lead, recipient="organisation", channel="web",
+                          notice_version="v1", purpose="marketing", categories=["user"])
+    hub.erase_customer(actor="dpo", customer_id=customer)
+    assert seen() is None  # erased with its customer
+    with pytest.raises(InvalidTransitionError, match="erased"):
+        hub.withdraw_consent(actor="sam", lead_id=lead, grant_id=grant, channel="email")
+
+
+def test_the_subject_is_named_once_and_as_what_it_is(hub):
+    customer = hub.register_customer(actor="sam", kind="person", profile={"given_name": "Ada"})
+    lead = hub.capture_lead(actor="sam", source="web_form", channel="web", given_name="Bo",
+                            email="bo@example.com")
+    terms = {"recipient": "organisation", "channel": "web", "notice_version": "v1",
+             "purpose": "marketing", "categories": ["user"]}
+    with pytest.raises(InvalidValueError, match="exactly one"):
+        hub.grant_consent(actor="sam", customer_id=customer, lead_id=lead, **terms)
+    with pytest.raises(InvalidValueError, match="exactly one"):
+        hub.grant_consent(actor="sam", **terms)
+    with pytest.raises(NotFoundError):
+        hub.grant_consent(actor="sam", lead_id=customer, **terms)
+    with pytest.raises(NotFoundError):
+        hub.grant_consent(actor="sam", customer_id=lead, **terms)
+    by_subject = hub.grant_consent(actor="sam", subject_id=lead, **terms)
+    hub.withdraw_consent(actor="sam", subject_id=lead, grant_id=by_subject, channel="web")
+    assert hub.grant_consent(actor="sam", subject_id=customer, **terms) in {
+        g.id for g in hub.consents(customer)}
