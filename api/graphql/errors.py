@@ -11,9 +11,11 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
+import strawberry
 from graphql import GraphQLError
 from pydantic import ValidationError
 from strawberry.extensions import MaskErrors
+from strawberry.types import ExecutionContext
 from strawberry.utils.str_converters import to_camel_case
 
 from domain.errors import DomainError, InvalidValueError
@@ -85,3 +87,16 @@ class MaskInternalErrors(MaskErrors):
                 # Syntax errors, unknown fields, wrong argument types, limits exceeded.
                 error.extensions = {**(error.extensions or {}), "code": "BAD_USER_INPUT"}
         return processed
+
+
+class CodedSchema(strawberry.Schema):
+    """A schema whose every error has a code, also the errors raised before any extension
+    could process them: a syntax error or too many tokens, which the parser cache raises
+    outside the operation. They have no path, and are the client's (BAD_USER_INPUT)."""
+
+    def process_errors(self, errors: list[GraphQLError],
+                       execution_context: ExecutionContext | None = None) -> None:
+        for error in errors:
+            if error.path is None and not (error.extensions or {}).get("code"):
+                error.extensions = {**(error.extensions or {}), "code": "BAD_USER_INPUT"}
+        super().process_errors(errors, execution_context)

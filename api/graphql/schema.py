@@ -20,7 +20,7 @@ from api.graphql.deals import DealMutation, DealQuery
 from api.graphql.directory import DirectoryQuery
 from api.graphql.disclosures import DisclosureQuery
 from api.graphql.erasure import ErasureMutation
-from api.graphql.errors import MaskInternalErrors
+from api.graphql.errors import CodedSchema, MaskInternalErrors
 from api.graphql.lead_offers import LeadOfferMutation, LeadOfferQuery
 from api.graphql.ledger import LedgerQuery
 from api.graphql.marketing import MarketingMutation, MarketingQuery
@@ -49,7 +49,7 @@ def build_schema(settings: Settings) -> strawberry.Schema:
         *QueryDepthLimiter(max_depth=settings.max_query_depth).validation_rules,
         *MaxAliasesLimiter(max_alias_count=settings.max_aliases).validation_rules,
     ]
-    return strawberry.Schema(
+    return CodedSchema(
         query=Query,
         mutation=Mutation,
         config=StrawberryConfig(relay_max_results=100),

@@ -30,7 +30,7 @@ from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
 
-from api.graphql.errors import MaskInternalErrors
+from api.graphql.errors import CodedSchema, MaskInternalErrors
 from api.partner.customers import CustomerQuery
 from api.partner.deals import DealMutation, DealQuery
 from api.partner.disclosure_log import RecordDisclosures
@@ -50,20 +50,14 @@ Mutation = merge_types("Mutation", MUTATIONS) if MUTATIONS else None
 _SUGGESTION = re.compile(r"\s*Did you mean\b.*$", re.DOTALL)
 
 
-class PartnerSchema(strawberry.Schema):
-    """Every error the partner sees has a code and suggests no name it did not write.
-
-    `process_errors` sees every error, whatever the phase: also those raised before any
-    extension could process them (a syntax error, which the parser cache raises outside
-    the operation). Those have no path; the unexpected errors of resolvers do, and are
-    left to `MaskInternalErrors`."""
+class PartnerSchema(CodedSchema):
+    """Every error the partner sees has a code and suggests no name it did not write
+    (`process_errors` sees every error, whatever the phase)."""
 
     def process_errors(self, errors: list[GraphQLError],
                        execution_context: ExecutionContext | None = None) -> None:
         for error in errors:
             error.message = _SUGGESTION.sub("", error.message)
-            if error.path is None and not (error.extensions or {}).get("code"):
-                error.extensions = {**(error.extensions or {}), "code": "BAD_USER_INPUT"}
         super().process_errors(errors, execution_context)
 
 

@@ -98,6 +98,13 @@ def test_queries_with_too_many_aliases_are_refused(gql):
     assert "aliases" in error["message"]
 
 
+@pytest.mark.parametrize("document", ["{ customer(id: ", "{" + " __typename" * 6000 + " }"],
+                         ids=["syntax error", "too many tokens"])
+def test_a_document_refused_before_it_runs_has_a_code_too(gql, document):
+    error = gql.error(document)
+    assert error["extensions"]["code"] == "BAD_USER_INPUT"
+
+
 def test_health_and_readiness(client):
     assert client.get("/healthz").json() == {"status": "ok"}
     ready = client.get("/readyz").json()
