@@ -178,16 +178,17 @@ class TokenStore:
 
 
 def attach_tokens(tokens: TokenService, hub: CrmHub) -> None:
-    """Keep `tokens`' keys and revocations beside `hub`'s events, and refuse the tokens
-    of a partner that is no longer active (read from the log on every verification)."""
+    """Keep `tokens`' keys and revocations beside `hub`'s events, and give each partner
+    principal its partner's status and kind (read from the log on every verification)."""
 
-    def partner_status(partner_id: UUID) -> str | None:
+    def partner_standing(partner_id: UUID) -> tuple[str, str] | None:
         try:
-            return hub.partner(partner_id).status
+            partner = hub.partner(partner_id)
         except NotFoundError:
             return None
+        return partner.status, partner.kind
 
-    tokens.attach(TokenStore.of_hub(hub), partner_status)
+    tokens.attach(TokenStore.of_hub(hub), partner_standing)
 
 
 def _time(value: str | None) -> datetime | None:

@@ -68,6 +68,11 @@ class Principal:
     scopes: frozenset[str] = field(default_factory=frozenset)
     partner_id: UUID | None = None
     purpose: str | None = None
+    #: A partner token's partner as the log had it when the token was verified: its status
+    #: (a suspended or terminated partner may still read and acknowledge its notices) and
+    #: its kind (which never changes).
+    partner_status: str | None = None
+    partner_kind: str | None = None
 
 
 @dataclass(frozen=True)
@@ -132,8 +137,8 @@ class TokenService:
         #: The configured key: the first of the ring, the only one until `attach`.
         self.key = key or load_signing_key(settings)
         self.store: TokenStore | None = None
-        #: The status of a partner (None if unknown), set with `attach`.
-        self.partner_status: Callable[[UUID], str | None] | None = None
+        #: A partner's (status, kind) (None if unknown), set with `attach`.
+        self.partner_standing: Callable[[UUID], tuple[str, str] | None] | None = None
         self._ring = [SigningKey(self.key, created_at=datetime.fromtimestamp(0, UTC))]
         self._read_at = 0.0
         self._lock = threading.Lock()
@@ -154,11 +159,11 @@ class TokenService:
             purpose={"essential": True})
 
     def attach(self, store: TokenStore,
-               partner_status: Callable[[UUID], str | None] | None = None) -> None:
+               partner_standing: Callable[[UUID], tuple[str, str] | None] | None = None) -> None:
         """Keep keys and revocations in `store`; the configured key joins the ring the
         first time (a configured key changed later becomes the new signing key)."""
         self.store = store
-        self.partner_status = partner_status
+        self.partner_standing = partner_standing
         store.add(self.key, at=self.now(), if_absent=True)
         self._read_ring()
 
@@ -208,8 +213,9 @@ class TokenService:
                          scopes=frozenset(str(claims.get("scope", "")).split()))
 
     def verify_partner(self, token: str) -> Principal:
-        """The partner principal of `token`, or `InvalidTokenError` (also when its
-        partner is no longer active)."""
+        """The partner principal of `token`, with its partner's status and kind as the log
+        has them now, or `InvalidTokenError` (also for a partner the log does not know).
+        What a partner that is not active may still do is `api.partner.auth`'s to say."""
         claims = self._decode(token, self._partner_claims)
         try:
             partner_id = UUID(str(claims["partner_id"]))
@@ -219,10 +225,13 @@ class TokenService:
             raise InvalidTokenError(f"invalid token: {error}") from None
         if claims["sub"] != f"partner:{partner_id}":
             raise InvalidTokenError("invalid token: its subject is not its partner")
-        if self.partner_status and self.partner_status(partner_id) != "active":
-            raise InvalidTokenError("invalid token: the partner is not active")
+        standing = self.partner_standing(partner_id) if self.partner_standing else None
+        if self.partner_standing and standing is None:
+            raise InvalidTokenError("invalid token: its partner is unknown")
+        status, kind = standing or (None, None)
         return Principal(id=claims["sub"], role=PARTNER_ROLE, token_id=claims["jti"],
-                         scopes=frozenset(scopes), partner_id=partner_id, purpose=purpose)
+                         scopes=frozenset(scopes), partner_id=partner_id, purpose=purpose,
+                         partner_status=status, partner_kind=kind)
 
     def _decode(self, token: str, registry: JWTClaimsRegistry) -> dict[str, Any]:
         try:

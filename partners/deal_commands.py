@@ -10,8 +10,9 @@ consent grant that lets the customer exist for it (`privacy.policy`: to the part
 its category, for its token's purpose). Its deals for a customer are looked up in the
 views by the caller and confirmed here from the log, as are the conflicts a new
 registration is checked against (`partners/deals.py`): `partners` must not read the
-views. Two registrations for the same customer committed at the same instant can miss
-each other; the next one conflicts with both.
+views. Two registrations for the same customer committed within the view's lag of each
+other can miss each other (the api layer waits for the views to catch up with the log
+first, which keeps that window short); the next one conflicts with both.
 """
 
 from __future__ import annotations

@@ -5,7 +5,10 @@ The rules need every partner's current load (open leads, when it was last offere
 the api layer reads it from the PRM view (`projections.prm.partner_candidates`), since
 `partners` must not import `projections`, and passes it as `candidates`. A view can lag,
 so the partner the rules choose is checked again against its own aggregate (active, still
-serving the territory and product, capacity) before the lead is offered to it.
+serving the territory and product) before the lead is offered to it. Its capacity is
+checked against the view's count of its open leads and offers, so two distributions of
+different leads at the same instant (within the view's lag) can both take a partner's
+last slot: capacity is a soft cap.
 
 An offer made by hand goes to the partner named, which must be active and, when the
 territory or product is given, serve them; its capacity is *not* checked: staff who pick

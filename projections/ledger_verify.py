@@ -238,12 +238,14 @@ def verify_database(hub: Hub, database: ViewDatabase, *, public_keys: PublicKeys
                     page_size: int = PAGE_SIZE,
                     on_progress: Callable[[int], None] | None = None) -> Report:
     """Verify the stored log against the chain table and the checkpoints, positions
-    `first` to `last` (default: everything stored, chained or checkpointed)."""
+    `first` to `last` (default: everything stored, chained or checkpointed). `last` is
+    capped at what is known before the rows are read: the stored rows and the chain are read
+    by two cursors, and a row committed between their starts must be in neither."""
     chain_head, _ = head(database)
     signed = checkpoints.stored(database, first=first, last=last)
-    if last is None:
-        last = max(hub.recorder.max_notification_id() or 0, chain_head,
-                   max((c.position for c in signed), default=0))
+    known = max(hub.recorder.max_notification_id() or 0, chain_head,
+                max((c.position for c in signed), default=0))
+    last = known if last is None else min(last, known)
     seed = GENESIS if first is None else hash_before(database, first)
     check = LedgerCheck(checked_from=1 if first is None else first, checked_to=last,
                         chain_head=chain_head, seed=seed, on_progress=on_progress)

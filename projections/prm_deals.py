@@ -225,16 +225,6 @@ def _deals(views: ViewDatabase, where: list[str], params: list[Any], *, list_nam
                        for deal in deals], has_next_page=len(rows) > limit)
 
 
-def deals_by_id(views: ViewDatabase, ids: Sequence[UUID | str]) -> dict[str, DealRow]:
-    """The registrations with these ids that the view knows, by id."""
-    if not ids:
-        return {}
-    marks = ", ".join("?" * len(ids))
-    rows = views.query(f"SELECT * FROM view_prm_deals WHERE deal_id IN ({marks})",  # noqa: S608
-                       [str(deal_id) for deal_id in ids])
-    return {deal.deal_id: deal for deal in _rows(views, rows)}
-
-
 def _rows(views: ViewDatabase, rows: list[dict[str, Any]]) -> list[DealRow]:
     conflicts: dict[str, list[str]] = {row["deal_id"]: [] for row in rows}
     flagged = [row["deal_id"] for row in rows if row["conflict"] != "none"]

@@ -22,7 +22,7 @@ import strawberry
 from api.graphql.customers import LifecycleStage
 from api.graphql.errors import user_error
 from api.partner.auth import scoped
-from api.partner.context import PartnerContext, PartnerInfo, load_partner, read
+from api.partner.context import PartnerContext, PartnerInfo, read
 from api.partner.data_categories import PARTNER_FIELD_CATEGORIES
 from api.partner.disclosure_log import disclosed
 from api.partner.selection import Tree, flattened, selected
@@ -130,27 +130,15 @@ def _parse(value: str, field: str) -> UUID:
         raise user_error(f"{value!r} is not an id", "BAD_USER_INPUT", field=field) from None
 
 
-#: Partner id -> its kind. A partner's kind never changes (no event of `Partner` changes
-#: it), so each process reads it once.
-_KINDS: dict[UUID, str] = {}
-
-
 def _reader(context: PartnerContext) -> Reader | None:
-    """The partner as a reader for its token's purpose (None: sees nothing).
-
-    Whether the partner is still active was read from the log when its token was verified
-    for this request (`TokenService.verify_partner` refuses the token of a partner that is
-    not), so the partner is loaded only when this process has not seen its kind yet."""
+    """The partner as a reader for its token's purpose (None: sees nothing). Its status
+    and kind were read from the log when its token was verified for this request."""
     caller = context.principal
     assert caller is not None and caller.partner_id is not None, "guarded by api.partner.auth"
-    if caller.partner_id not in _KINDS:
-        partner = load_partner(context)
-        if partner.status != PartnerStatus.ACTIVE:
-            return None
-        _KINDS[partner.id] = partner.kind
-    if caller.purpose is None:
+    if (caller.partner_status != PartnerStatus.ACTIVE or caller.partner_kind is None
+            or caller.purpose is None):
         return None
-    return Reader.partner(caller.partner_id, _KINDS[caller.partner_id], caller.purpose)
+    return Reader.partner(caller.partner_id, caller.partner_kind, caller.purpose)
 
 
 def _disclose(hub: CrmHub, reader: Reader | None, customer_id: UUID,

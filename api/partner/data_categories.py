@@ -48,7 +48,6 @@ PARTNER_FIELD_CATEGORIES: dict[str, dict[str, str]] = {
     # name and reasons are about the customer's business (the partner wrote the name).
     "PartnerDeal": {
         "customerId": SYSTEM, "leadId": SYSTEM, "name": TEXT, "closeReason": TEXT,
-        "conflictNote": TEXT,
         **fields(SYSTEM, "id version stage probability status amount expectedCloseDate "
                          "registeredAt closedAt conflict"),
     },

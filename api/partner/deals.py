@@ -66,8 +66,8 @@ class PartnerDeal:
     close_reason: str | None
     conflict: DealConflict = strawberry.field(description=(
         "FLAGGED: it collides with a deal already being worked for the same customer or lead; "
-        "you may work it or close it lost, and win it once we have KEPT it."))
-    conflict_note: str | None = strawberry.field(description="Why we kept or rejected it.")
+        "you may work it or close it lost, and win it once we have KEPT it. (Our note on "
+        "the decision is about the customer's business: it stays with us.)"))
 
     @classmethod
     def of(cls, deal: model.DealRegistration) -> PartnerDeal:
@@ -80,8 +80,7 @@ class PartnerDeal:
             amount=Money(amount=deal.amount, currency=deal.currency),
             expected_close_date=deal.expected_close_date, registered_at=deal.occurred_on,
             closed_at=None if deal.is_open else deal.last_occurred_on,
-            close_reason=deal.close_reason, conflict=model.ConflictState(deal.conflict_state),
-            conflict_note=deal.conflict_note)
+            close_reason=deal.close_reason, conflict=model.ConflictState(deal.conflict_state))
 
 
 @strawberry.type(description="Your deals in a period, and your open pipeline now.")

@@ -30,7 +30,8 @@ class PartnerIdentity:
 
 @strawberry.type
 class IdentityQuery:
-    @strawberry.field(extensions=any_partner(), description="The partner calling.")
+    @strawberry.field(extensions=any_partner(while_inactive=True),
+                      description="The partner calling.")
     async def me(self, info: PartnerInfo) -> PartnerIdentity:
         caller = principal(info)
         partner = await the_partner(info)

@@ -23,7 +23,7 @@ from api.graphql.lead_offers import LeadOfferStatus
 from api.graphql.pagination import Connection, connection
 from api.graphql.types import InputModel, validated
 from api.partner.auth import scoped
-from api.partner.context import PartnerInfo, partner_id, principal, read, run_command, the_partner
+from api.partner.context import PartnerInfo, partner_id, principal, read, run_command
 from api.partner.data_categories import PARTNER_FIELD_CATEGORIES
 from api.partner.disclosure_log import disclosed
 from api.partner.selection import selected
@@ -69,7 +69,7 @@ class PartnerLead:
     outcome: str | None = strawberry.field(
         description="For a lead you accepted: converted or disqualified, once it is.")
 
-    @strawberry.field(description=(
+    @strawberry.field(extensions=scoped("leads:read"), description=(
         "Who the lead is: only once you accepted it, and only the fields the person's "
         "consent lets through to you (null without any)."))
     async def contact(self, info: PartnerInfo) -> LeadContact | None:
@@ -78,7 +78,7 @@ class PartnerLead:
         wanted = {name: _CATEGORIES[name] for name in selected(info)}
         if not wanted:
             return None
-        reader = await _reader(info)
+        reader = _reader(info)
         lead_id = UUID(str(self.lead_id))
         found = await read(info, _disclose, info.context.hub, reader, partner_id(info), lead_id,
                            {_CONTACT[name]: category for name, category in wanted.items()})
@@ -134,13 +134,14 @@ class RejectLeadModel(InputModel):
 # -- reading ------------------------------------------------------------------------------
 
 
-async def _reader(info: PartnerInfo) -> Reader | None:
+def _reader(info: PartnerInfo) -> Reader | None:
     """The partner as a reader for its token's purpose (None: not active, sees nothing)."""
     caller = principal(info)
-    partner = await the_partner(info)
-    if partner.status != PartnerStatus.ACTIVE or caller.purpose is None:
+    if (caller.partner_status != PartnerStatus.ACTIVE or caller.partner_kind is None
+            or caller.purpose is None):
         return None
-    return Reader.partner(partner.id, partner.kind, caller.purpose)
+    assert caller.partner_id is not None
+    return Reader.partner(caller.partner_id, caller.partner_kind, caller.purpose)
 
 
 def _disclose(hub: CrmHub, reader: Reader | None, partner: UUID, lead_id: UUID,

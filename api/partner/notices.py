@@ -71,7 +71,7 @@ def _parse(value: str) -> UUID:
 
 @strawberry.type
 class NoticeQuery:
-    @strawberry.field(extensions=any_partner(), description=(
+    @strawberry.field(extensions=any_partner(while_inactive=True), description=(
         "Your withdrawal and erasure notices, oldest first: from `since` on (inclusive), "
         "acknowledged or not."))
     async def withdrawals(self, info: PartnerInfo, since: datetime | None = None,
@@ -84,7 +84,7 @@ class NoticeQuery:
 
 @strawberry.type
 class NoticeMutation:
-    @strawberry.mutation(extensions=any_partner(), description=(
+    @strawberry.mutation(extensions=any_partner(while_inactive=True), description=(
         "Acknowledge one of your notices: you acted on it. Once only (CONFLICT after)."))
     async def acknowledge_withdrawal(self, info: PartnerInfo,
                                      notice_id: strawberry.ID) -> WithdrawalNotice:

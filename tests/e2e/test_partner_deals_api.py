@@ -17,7 +17,7 @@ from tests.stories import records_nothing
 UNKNOWN = "00000000-0000-4000-8000-000000000000"
 NEXT_MONTH = (datetime.now(UTC).date() + timedelta(days=30)).isoformat()
 DEAL = """id version customerId leadId name stage probability status amount { amount currency }
-          expectedCloseDate registeredAt closedAt closeReason conflict conflictNote"""
+          expectedCloseDate registeredAt closedAt closeReason conflict"""
 REGISTER = f"mutation ($input: RegisterDealInput!) {{ registerDeal(input: $input) {{ {DEAL} }} }}"
 ADVANCE = f"mutation ($input: AdvanceDealInput!) {{ advanceDeal(input: $input) {{ {DEAL} }} }}"
 CLOSE = f"mutation ($input: CloseDealInput!) {{ closeDeal(input: $input) {{ {DEAL} }} }}"
@@ -166,8 +166,7 @@ def test_a_colliding_registration_is_flagged_and_sales_decides(hub, gql, acme, r
     gql.ok(RESOLVE, {"input": {"dealId": second["id"], "resolution": "REJECT",
                                "note": "Acme registered first"}}, role="sales")
     rejected = rival.ok(ONE, {"id": second["id"]})["deal"]
-    assert (rejected["status"], rejected["conflict"], rejected["conflictNote"]) == (
-        "REJECTED", "REJECTED", "Acme registered first")
+    assert (rejected["status"], rejected["conflict"]) == ("REJECTED", "REJECTED")
     gql.ok(RESOLVE, {"input": {"dealId": first["id"], "resolution": "KEEP",
                                "note": "separate budget"}}, role="sales")
     assert acme.ok(CLOSE, {"input": {"dealId": first["id"], "outcome": "WON"}})[

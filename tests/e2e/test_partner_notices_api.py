@@ -57,6 +57,22 @@ def story(gql, partners) -> dict[str, Any]:
     return {"a": a, "b": b, "ada": ada, "grants": grants}
 
 
+@pytest.mark.parametrize("status", ["suspended", "terminated"])
+def test_a_partner_no_longer_active_is_still_told_and_acknowledges(gql, hub, story, status):
+    a, ada = story["a"], story["ada"]
+    if status == "suspended":
+        hub.suspend_partner(actor="admin-user", partner_id=a.id, reason="under review")
+    else:
+        hub.terminate_partner(actor="admin-user", partner_id=a.id, reason="contract ended")
+    gql.ok("""mutation ($id: ID!) { eraseCustomer(input: {customerId: $id}) { id } }""",
+           {"id": ada})
+
+    told = nodes(a.ok(WITHDRAWALS)["withdrawals"])
+    assert [n["kind"] for n in told] == ["WITHDRAWN", "ERASED"]
+    assert a.ok(ACKNOWLEDGE, {"id": told[1]["id"]})["acknowledgeWithdrawal"]["acknowledgedAt"]
+    assert a.error(READ, {"id": ada})["extensions"]["code"] == "UNAUTHENTICATED"
+
+
 def test_the_partner_that_read_is_told_of_the_withdrawal_and_the_erasure(gql, story):
     a, b, ada = story["a"], story["b"], story["ada"]
     (withdrawn,) = nodes(a.ok(WITHDRAWALS)["withdrawals"])

@@ -7,6 +7,7 @@ import base64
 import json
 import time
 from collections.abc import Callable
+from uuid import uuid4
 
 import pytest
 from fastapi.testclient import TestClient
@@ -107,11 +108,23 @@ def test_a_revoked_token_is_refused_at_once(gql, partners) -> None:
     assert acme.ok(ME, token=acme.token_with())["me"]["id"] == str(acme.id)  # a new one works
 
 
-def test_a_token_of_a_suspended_partner_is_refused(hub, partners) -> None:
+@pytest.mark.parametrize("status", ["suspended", "terminated"])
+def test_a_partner_no_longer_active_only_reads_and_acknowledges_its_notices(hub, partners,
+                                                                            status) -> None:
     acme = partners.register()
-    hub.suspend_partner(actor="admin-user", partner_id=acme.id, reason="contract under review")
+    if status == "suspended":
+        hub.suspend_partner(actor="admin-user", partner_id=acme.id, reason="under review")
+    else:
+        hub.terminate_partner(actor="admin-user", partner_id=acme.id, reason="contract ended")
 
-    assert acme.error(ME)["extensions"]["code"] == "UNAUTHENTICATED"
+    for refused in ("{ myLeads { edges { node { leadId } } } }",
+                    "{ myDeals { edges { node { id } } } }",
+                    f'{{ customer(id: "{uuid4()}") {{ id }} }}'):
+        error = acme.error(refused)
+        assert error["extensions"]["code"] == "UNAUTHENTICATED"
+        assert f"the partner is {status}" in error["message"]
+    assert acme.ok(ME)["me"]["id"] == str(acme.id)
+    assert acme.ok("{ withdrawals { edges { node { id } } } }")["withdrawals"] == {"edges": []}
 
 
 def test_a_token_signed_by_a_key_retired_past_its_grace_is_refused(settings, hub) -> None:
