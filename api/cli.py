@@ -21,7 +21,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Column, Table
 
 from api.ledger import ledger_runner
-from api.privacy import load_master_key, new_master_key, purge_erased
+from api.privacy import load_master_key, new_master_key, partner_records, purge_erased
 from api.settings import Settings, SettingsError
 from api.token_store import attach_tokens
 from api.tokens import TokenService
@@ -338,7 +338,8 @@ def export(
         found = customer_queries.customer_record_ids(views, str(customer_id))
         document = subject_access_export(
             hub, customer_id, found=found, position=position,
-            shared_with=partial(disclosure_view.subject_disclosures, views))
+            shared_with=partial(disclosure_view.subject_disclosures, views),
+            more=partner_records(views, customer_id))
     except NotFoundError as error:
         raise typer.BadParameter(error.message, param_hint="--customer") from None
     finally:

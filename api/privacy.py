@@ -6,9 +6,14 @@ from __future__ import annotations
 
 import os
 import secrets
+from collections.abc import Sequence
+from uuid import UUID
 
 from api.settings import Settings
+from domain.base import CrmAggregate
+from partners.deals import DealRegistration
 from privacy.keys import TABLE as KEYS_TABLE
+from projections import prm_deals
 from projections.customers import CustomerView
 from projections.database import ViewDatabase
 
@@ -42,3 +47,10 @@ def load_master_key(settings: Settings) -> bytes:
 def new_master_key() -> str:
     """A fresh master key, as 64 hex digits for `CRMHUB_MASTER_KEY`."""
     return secrets.token_hex(32)
+
+
+def partner_records(views: ViewDatabase,
+                    customer_id: UUID) -> dict[str, tuple[type[CrmAggregate], Sequence[str]]]:
+    """The customer's records kept by `partners`, for the subject-access export (`more`):
+    the deals partners registered for them or for the lead they were converted from."""
+    return {"partnerDeals": (DealRegistration, prm_deals.deals_for(views, customer_id))}

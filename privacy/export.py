@@ -25,7 +25,9 @@ decimal string amount):
   first: each a record (`partnerId`, `tokenId`, `subjectId`, `fields` (names only),
   `purpose`, `grants` relied on, `responseHash`, `occurredAt`, ...);
 - `notices`: what partners were told of the person's withdrawals and erasure (`id`,
-  `partnerId`, `subjectId`, `kind` withdrawn|erased, `grantId`, `at`, `acknowledgedAt`).
+  `partnerId`, `subjectId`, `kind` withdrawn|erased, `grantId`, `at`, `acknowledgedAt`);
+- what the caller adds as `more`: `partnerDeals`, the deals partners registered for the
+  customer or their lead (the api adds them: `privacy` does not import `partners`).
 
 The disclosures and notices are found by the disclosure view (`shared_with`); each
 disclosure is then rebuilt from the log, and a notice's acknowledgement read from it.
@@ -123,10 +125,15 @@ class _Story:
     events: list[Any]
 
 
-def subject_access_export(hub: HubCore, customer_id: UUID, *, found: FoundRecords,
-                          position: int, shared_with: SharedWith | None = None) -> dict[str, Any]:
+def subject_access_export(
+    hub: HubCore, customer_id: UUID, *, found: FoundRecords, position: int,
+    shared_with: SharedWith | None = None,
+    more: Mapping[str, tuple[type[CrmAggregate], Sequence[str]]] | None = None,
+) -> dict[str, Any]:
     """The subject-access document of the customer (`NotFoundError` for an unknown id):
-    see the module's description for its shape."""
+    see the module's description for its shape. `more`: records of kinds this package
+    does not know (a partner's deal registrations), by their key in the document, with
+    the ids the views found; those of the customer or their lead are exported."""
     customer = _rebuild(hub, Customer, customer_id)
     generated_at = datetime.now(UTC)
     lead_id = customer.aggregate.lead_id
@@ -154,6 +161,8 @@ def subject_access_export(hub: HubCore, customer_id: UUID, *, found: FoundRecord
         "leadConsents": _consents(hub, lead_id, generated_at) if lead_id else [],
         "disclosures": [_item(story) for story in _disclosures(hub, disclosed, subjects)],
         "notices": [_notice(hub, notice) for notice in notices],
+        **{key: [_item(story) for story in _of_subjects(hub, cls, ids, subjects)]
+           for key, (cls, ids) in (more or {}).items()},
     }
 
 
@@ -174,6 +183,16 @@ def _theirs(hub: HubCore, cls: type[CrmAggregate], ids: Iterable[str],
     """The records among `ids` that are the customer's, oldest first."""
     stories = [_rebuild(hub, cls, UUID(aggregate_id)) for aggregate_id in ids]
     return sorted((story for story in stories if story.aggregate.customer_id == customer_id),
+                  key=lambda story: (story.aggregate.occurred_on, str(story.aggregate.id)))
+
+
+def _of_subjects(hub: HubCore, cls: type[CrmAggregate], ids: Iterable[str],
+                 subjects: list[UUID]) -> list[_Story]:
+    """The records among `ids` of the customer or their lead, oldest first."""
+    stories = [_rebuild(hub, cls, UUID(aggregate_id)) for aggregate_id in ids]
+    return sorted((story for story in stories
+                   if getattr(story.aggregate, "customer_id", None) in subjects
+                   or getattr(story.aggregate, "lead_id", None) in subjects),
                   key=lambda story: (story.aggregate.occurred_on, str(story.aggregate.id)))
 
 

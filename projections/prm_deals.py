@@ -278,13 +278,21 @@ def open_deals_for(views: ViewDatabase, customer_id: UUID | str | None = None,
                    lead_id: UUID | str | None = None) -> list[str]:
     """The ids of the open registrations (any partner's) for this customer or this lead,
     counting a lead and the customer it became as one."""
+    return deals_for(views, customer_id, lead_id, only_open=True)
+
+
+def deals_for(views: ViewDatabase, customer_id: UUID | str | None = None,
+              lead_id: UUID | str | None = None, *, only_open: bool = False) -> list[str]:
+    """The ids of the registrations (any partner's, `only_open` or all) for this customer
+    or this lead, counting a lead and the customer it became as one, oldest first."""
     subjects = _subjects(views, customer_id, lead_id)
     if not subjects:
         return []
     marks = ", ".join("?" * len(subjects))
-    rows = views.query("SELECT deal_id FROM view_prm_deals WHERE status = 'open'"  # noqa: S608
-                       f" AND (customer_id IN ({marks}) OR lead_id IN ({marks}))"
-                       " ORDER BY registered_at, deal_id", (*subjects, *subjects))
+    rows = views.query("SELECT deal_id FROM view_prm_deals WHERE"  # noqa: S608
+                       f" (customer_id IN ({marks}) OR lead_id IN ({marks}))"
+                       + (" AND status = 'open'" if only_open else "")
+                       + " ORDER BY registered_at, deal_id", (*subjects, *subjects))
     return [row["deal_id"] for row in rows]
 
 

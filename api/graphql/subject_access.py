@@ -17,6 +17,7 @@ from api.graphql.auth import requires
 from api.graphql.context import Context, Info, caught_up, read
 from api.graphql.errors import graphql_errors, user_error
 from api.permissions import Action
+from api.privacy import partner_records
 from domain.core import parse_id
 from privacy.export import subject_access_export
 from projections import customer_queries as queries
@@ -42,6 +43,8 @@ oldest first.
 `responseHash` (SHA-256 of the values returned), `occurredAt`.
 - `notices`: what partners were told of withdrawals and the erasure: `id`, `partnerId`, \
 `subjectId`, `kind` (withdrawn, erased), `grantId`, `at`, `acknowledgedAt`.
+- `partnerDeals`: the deals partners registered for the customer or their lead, with \
+their history.
 
 Every record has `id`, `version`, its state as the log has it now, `occurredAt` and \
 `recordedAt` (when its first event happened, and when it was recorded), `lastOccurredAt`, \
@@ -72,6 +75,8 @@ class SubjectAccessQuery:
         position = await to_thread.run_sync(context.hub.position)
         await _views_show(context, position)
         found = await to_thread.run_sync(queries.customer_record_ids, context.views, str(customer))
+        more = await to_thread.run_sync(partner_records, context.views, customer)
         return await read(info, subject_access_export, context.hub, customer, found=found,
                           position=position,
-                          shared_with=partial(disclosure_view.subject_disclosures, context.views))
+                          shared_with=partial(disclosure_view.subject_disclosures, context.views),
+                          more=more)

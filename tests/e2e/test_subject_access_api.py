@@ -18,6 +18,7 @@ from api.settings import Settings
 from projections.catalog import all_views
 from projections.database import ViewDatabase
 from projections.runner import ProjectionRunner
+from tests.e2e.partner_client import PURPOSE
 from tests.stories import records_nothing
 
 EXPORT = "query ($id: ID!) { subjectAccessExport(customerId: $id) }"
@@ -178,6 +179,26 @@ def test_the_export_holds_every_record_decrypted(gql, ada):
     assert document["consents"][1]["recipient"] == {
         "kind": "partner_category", "partnerId": None, "category": "reseller"}
     assert document["disclosures"] == []
+
+
+REGISTER_DEAL = """mutation ($input: RegisterDealInput!) { registerDeal(input: $input) { id } }"""
+
+
+def test_the_export_holds_the_deals_partners_registered_for_them(gql, hub, ada, partners):
+    acme = partners.register(scopes=("deals:write",))
+    deals = {}
+    for who in ("customer", "other"):
+        customer = ada[who] if who == "customer" else ada["other"]["customer"]
+        hub.grant_consent(actor="sales-user", customer_id=customer, recipient="partner",
+                          partner_id=acme.id, purpose=PURPOSE, categories=["user.name"],
+                          channel="web", notice_version="partners-v1")
+        deals[who] = acme.ok(REGISTER_DEAL, {"input": {
+            "customerId": customer, "name": f"Router refresh for {who}", "amount": "900",
+            "currency": "EUR", "expectedCloseDate": "2099-01-31"}})["registerDeal"]["id"]
+
+    (deal,) = export(gql, ada["customer"])["partnerDeals"]
+    assert (deal["id"], deal["name"], deal["partnerId"], events(deal)) == (
+        deals["customer"], "Router refresh for customer", str(acme.id), ["Registered"])
 
 
 def records_of(document: dict[str, Any]) -> Iterator[dict[str, Any]]:
