@@ -1,6 +1,6 @@
-"""Privacy in the API: the master key every process opens the hub with, and what an
-erasure needs beyond the hub's command (purging the old bytes of the tables it overwrote;
-shared by the GraphQL mutation and the CLI)."""
+"""Privacy in the API: the master key every process opens the hub with, what an erasure
+needs beyond the hub's command (purging the old bytes of the tables it overwrote), and the
+records of `partners` the subject-access export adds; shared by GraphQL and the CLI."""
 
 from __future__ import annotations
 
