@@ -109,6 +109,10 @@ class TokenStore:
         Return whether it was added."""
         kid = str(key.kid)
         with self._cursor() as cursor:
+            if self._postgres:
+                # One rotation at a time: a second one waits, then sees the first's key and
+                # retires it, so the ring never holds two live keys. (SQLite has one writer.)
+                cursor.execute(f"LOCK TABLE {self._keys} IN SHARE ROW EXCLUSIVE MODE")
             cursor.execute(self._sql(f"INSERT INTO {self._keys} (kid, wrapped_pem, created_at)"  # noqa: S608
                                      " VALUES (?, ?, ?) ON CONFLICT (kid) DO NOTHING"
                                      " RETURNING kid"),

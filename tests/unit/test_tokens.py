@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import json
+import threading
 from pathlib import Path
 from typing import Any
 from uuid import UUID, uuid4
@@ -13,12 +14,12 @@ import pytest
 
 from api.partner_tokens import issue_partner_token, revoke_token
 from api.settings import Settings
-from api.store import CrmHub
+from api.store import CrmHub, connect_hub
 from api.token_store import TokenStore, attach_tokens
 from api.tokens import CLOCK_SKEW, MAX_TTL, InvalidTokenError, TokenService, new_key_pem
 from domain.errors import InvalidTransitionError, InvalidValueError, NotFoundError
 from partners.partner import Partner
-from tests.stories import events_since, records_nothing
+from tests.stories import TEST_MASTER_KEY, events_since, records_nothing
 
 ADMIN = "admin-1"
 PURPOSE = "third_party_sharing.partner.lead_referral"
@@ -221,6 +222,29 @@ def test_every_process_sees_a_rotation_made_by_another(settings, hub, clock) -> 
     assert claims_header(second.issue(subject="bob", role="sales"))["kid"] == new.kid
     assert first.verify(old).id == "ann"
     assert [key.kid for key in second.live_keys()] == [key.kid for key in first.live_keys()]
+
+
+def test_rotations_at_the_same_moment_in_two_processes_leave_one_signing_key(
+        settings, hub, clock, database_url) -> None:
+    other = connect_hub(database_url, master_key=TEST_MASTER_KEY)
+    try:
+        services = [service(settings, hub, clock), service(settings, other, clock)]
+        for _ in range(10):
+            together = threading.Barrier(len(services))
+
+            def rotate(tokens: TokenService, together: threading.Barrier = together) -> None:
+                together.wait()
+                tokens.rotate()
+
+            rotations = [threading.Thread(target=rotate, args=(s,)) for s in services]
+            for thread in rotations:
+                thread.start()
+            for thread in rotations:
+                thread.join()
+            live = [key for key in TokenStore.of_hub(hub).keys() if key.retired_at is None]
+            assert len(live) == 1, live
+    finally:
+        other.close()
 
 
 def test_a_changed_configured_key_becomes_the_signing_key(settings, hub, clock, tokens) -> None:
