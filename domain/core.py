@@ -8,14 +8,14 @@ from __future__ import annotations
 
 import functools
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import date
 from typing import Any, ParamSpec, TypeVar, cast
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, Application, ProcessingEvent
 from eventsourcing.domain import DomainEventProtocol, MutableOrImmutableAggregate
-from eventsourcing.persistence import IntegrityError, JSONTranscoder, Recording, Transcoding
+from eventsourcing.persistence import IntegrityError, JSONTranscoder, Recording, StoredEvent, Transcoding
 from eventsourcing.utils import Environment, EnvType
 
 from domain.base import CrmAggregate, acting
@@ -77,6 +77,10 @@ class HubCore(Application[UUID]):
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
         super().register_transcodings(transcoder)
         transcoder.register(DateAsISO())
+
+    def decode(self, stored_events: Sequence[StoredEvent]) -> list[DomainEventProtocol[UUID]]:
+        """The domain events of a page of stored events (a projection runner's page)."""
+        return [self.mapper.to_domain_event(stored) for stored in stored_events]
 
     def load(
         self, cls: type[A], aggregate_id: UUID | str, *, expected_version: int | None = None

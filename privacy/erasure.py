@@ -7,9 +7,11 @@ with the data keys kept beside the events, and the `erase_customer` command.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from uuid import UUID
 
-from eventsourcing.persistence import Mapper
+from eventsourcing.domain import DomainEventProtocol
+from eventsourcing.persistence import Mapper, StoredEvent
 from eventsourcing.utils import EnvType
 
 from domain.core import HubCore, command, parse_id
@@ -35,6 +37,11 @@ class ErasureCommands(HubCore):
             raise ValueError("the hub needs a master key to encrypt personal data")
         return PersonalDataMapper(self.construct_transcoder(),
                                   SubjectKeys(bytes.fromhex(master)))
+
+    def decode(self, stored_events: Sequence[StoredEvent]) -> list[DomainEventProtocol[UUID]]:
+        """A page decoded with one read of its subjects' keys, not one per subject."""
+        assert isinstance(self.mapper, PersonalDataMapper)
+        return self.mapper.to_domain_events(stored_events)
 
     @property
     def subject_keys(self) -> SubjectKeys:

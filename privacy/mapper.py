@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import base64
 import os
+from collections.abc import Sequence
 from functools import lru_cache
 from typing import Any
 from uuid import UUID
@@ -79,19 +80,25 @@ class PersonalDataMapper(Mapper[UUID]):
     # -- reading ------------------------------------------------------------------------------
 
     def to_domain_event(self, stored_event: StoredEvent) -> DomainEventProtocol[UUID]:
-        event = super().to_domain_event(stored_event)
-        state = vars(event)
-        if isinstance(event, Snapshot) and ENVELOPE in event.state:
-            inner = dict(event.state)
-            self._open(inner, event)
-            object.__setattr__(event, "state", inner)
-        elif ENVELOPE in state:
-            self._open(state, event)
-        if type(event) in ERASURE_EVENTS:
-            # Subjects erased, maybe by another process: drop any cached key of theirs.
-            for subject in getattr(event, "erased_subjects", ()):
-                self.keys.forget(subject)
-        return event
+        return self.to_domain_events([stored_event])[0]
+
+    def to_domain_events(self, stored_events: Sequence[StoredEvent]) -> list[DomainEventProtocol[UUID]]:
+        """Decode a page of stored events, reading the keys of all its subjects at once
+        (a read per person costs more than decoding their events)."""
+        decode = super().to_domain_event
+        events = [decode(stored) for stored in stored_events]
+        sealed = [(event, _sealed_state(event)) for event in events]
+        self.keys.preload(UUID(state[ENVELOPE]["subject"]) for _, state in sealed if state is not None)
+        for event, state in sealed:
+            if state is not None:
+                self._open(state, event)
+                if isinstance(event, Snapshot):
+                    object.__setattr__(event, "state", state)
+            if type(event) in ERASURE_EVENTS:
+                # Subjects erased, maybe by another process: drop any cached key of theirs.
+                for subject in getattr(event, "erased_subjects", ()):
+                    self.keys.forget(subject)
+        return events
 
     def _open(self, state: dict[str, Any], event: Any) -> None:
         """Put the envelope's fields back into `state`, or blank them if erased."""
@@ -114,6 +121,15 @@ class PersonalDataMapper(Mapper[UUID]):
 def _cipher(key: bytes) -> AESGCM:
     """One cipher object per data key (setting one up costs more than a small message)."""
     return AESGCM(key)
+
+
+def _sealed_state(event: Any) -> dict[str, Any] | None:
+    """The state holding the event's envelope (a copy, for a snapshot's inner state), or
+    None when nothing in it is sealed."""
+    if isinstance(event, Snapshot):
+        return dict(event.state) if ENVELOPE in event.state else None
+    state: dict[str, Any] = vars(event)
+    return state if ENVELOPE in state else None
 
 
 def _subject(state: dict[str, Any], marked: PersonalFields, event: Any) -> UUID:

@@ -13,6 +13,7 @@ import sqlite3
 import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from functools import lru_cache
 from typing import Any, Protocol
 
 from domain.storage import store_settings
@@ -23,6 +24,9 @@ Row = dict[str, Any]
 class Transaction(Protocol):
     def execute(self, sql: str, params: Sequence[Any] = ()) -> None: ...
     def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> None: ...
+    def execute_binary(self, sql: str, params: Sequence[Any]) -> None:
+        """`execute` with the parameters sent in binary where the database can (for
+        large arrays on PostgreSQL: no text quoting per element)."""
     def query(self, sql: str, params: Sequence[Any] = ()) -> list[Row]: ...
 
 
@@ -66,6 +70,9 @@ class _SQLiteTransaction:
 
     def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
         self.connection.executemany(sql, rows)
+
+    def execute_binary(self, sql: str, params: Sequence[Any]) -> None:
+        self.execute(sql, params)
 
     def query(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
         cursor = self.connection.execute(sql, tuple(params))
@@ -125,8 +132,9 @@ class SQLiteViews(ViewDatabase):
 _PLACEHOLDER = re.compile(r"\?")
 
 
-def _psycopg_sql(sql: str) -> str:
-    return _PLACEHOLDER.sub("%s", sql.replace("%", "%%"))
+@lru_cache(maxsize=1024)
+def _psycopg_sql(sql: str, placeholder: str = "%s") -> str:
+    return _PLACEHOLDER.sub(placeholder, sql.replace("%", "%%"))
 
 
 class _PostgresTransaction:
@@ -139,6 +147,9 @@ class _PostgresTransaction:
     def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
         if rows:
             self.cursor.executemany(_psycopg_sql(sql), rows)
+
+    def execute_binary(self, sql: str, params: Sequence[Any]) -> None:
+        self.cursor.execute(_psycopg_sql(sql, "%b"), tuple(params))
 
     def query(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
         # A cursor of its own: in pipeline mode, a cursor that has just run `executemany`

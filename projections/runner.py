@@ -142,7 +142,8 @@ class ProjectionRunner:
             stored = [(n.id, n) for n in notifications]
             events: list[tuple[int, Any]] = []
             if any(not view.raw for view in behind):
-                events = [(n.id, self.hub.mapper.to_domain_event(n)) for n in notifications]
+                events = list(zip((n.id for n in notifications), self.hub.decode(notifications),
+                                  strict=True))
             idle = [view for view in behind if not view.raw
                     and not any(view.cares_about(event) for _, event in events)]
             for view in behind:

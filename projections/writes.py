@@ -79,6 +79,9 @@ class WriteBehind:
         for params in rows:
             self.execute(sql, params)
 
+    def execute_binary(self, sql: str, params: Sequence[Any]) -> None:
+        self.execute(sql, params)  # held back or sent like any statement
+
     def query(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
         self._send(self._parse(sql).tables)
         return self._tx.query(sql, params)
@@ -105,7 +108,8 @@ class WriteBehind:
         if len(rows) == 1:
             self._tx.execute(statement.sql, rows[0])
         elif statement.insert is not None and self._column_types is not None:
-            self._tx.execute(self._unnest(statement), [list(column) for column in zip(*rows, strict=True)])
+            self._tx.execute_binary(self._unnest(statement),
+                                    [list(column) for column in zip(*rows, strict=True)])
         else:
             self._tx.executemany(statement.sql, rows)
 

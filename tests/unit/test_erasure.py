@@ -63,6 +63,25 @@ def test_personal_fields_are_stored_encrypted_and_read_back(hub, database_url):
         other.close()
 
 
+def test_a_page_is_decoded_with_one_read_of_its_subjects_keys(hub, database_url, monkeypatch):
+    people = [hub.register_customer(actor="sam", kind="person", profile={
+        "given_name": f"Person {index}", "family_name": "Page"}) for index in range(30)]
+    hub.erase_customer(actor="dpo", customer_id=people[0])
+    other = reopened(hub, database_url)  # a fresh process: no key cached
+    reads: list[str] = []
+    keys = other.subject_keys
+    monkeypatch.setattr(keys, "_select", lambda subject: reads.append("one") or None)
+    select_many = keys._select_many
+    monkeypatch.setattr(keys, "_select_many", lambda ids: reads.append("many") or select_many(ids))
+    try:
+        page = other.recorder.select_notifications(start=1, limit=100)
+        registered = [e for e in other.decode(page) if isinstance(e, Customer.Registered)]
+        assert reads == ["many"]
+        assert [e.given_name for e in registered] == ["", *(f"Person {i}" for i in range(1, 30))]
+    finally:
+        other.close()
+
+
 def test_a_snapshot_holds_personal_fields_encrypted(hub, database_url):
     customer_id = marked_customer(hub)
     for index in range(Hub.snapshotting_intervals[Customer] + 1):

@@ -104,6 +104,10 @@ def test_a_run_of_inserts_is_one_statement(views, column_types):
             sent.append(sql)
             self.tx.executemany(sql, rows)
 
+        def execute_binary(self, sql: str, params: Sequence[Any]) -> None:
+            sent.append(sql)
+            self.tx.execute_binary(sql, params)
+
         def query(self, sql: str, params: Sequence[Any] = ()) -> list[dict[str, Any]]:
             return self.tx.query(sql, params)
 
