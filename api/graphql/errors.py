@@ -18,6 +18,7 @@ from strawberry.extensions import MaskErrors
 from strawberry.types import ExecutionContext
 from strawberry.utils.str_converters import to_camel_case
 
+from api.graphql.execution import LeafExecutionContext
 from domain.errors import DomainError, InvalidValueError
 
 logger = logging.getLogger("crmhub.graphql")
@@ -92,7 +93,12 @@ class MaskInternalErrors(MaskErrors):
 class CodedSchema(strawberry.Schema):
     """A schema whose every error has a code, also the errors raised before any extension
     could process them: a syntax error or too many tokens, which the parser cache raises
-    outside the operation. They have no path, and are the client's (BAD_USER_INPUT)."""
+    outside the operation. They have no path, and are the client's (BAD_USER_INPUT).
+    Its plain leaf fields are completed the short way (`api.graphql.execution`)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("execution_context_class", LeafExecutionContext)
+        super().__init__(*args, **kwargs)
 
     def process_errors(self, errors: list[GraphQLError],
                        execution_context: ExecutionContext | None = None) -> None:

@@ -1,0 +1,96 @@
+"""The short path for leaf fields gives the same data and the same errors as graphql-core's."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from enum import Enum
+from typing import Any, NewType
+
+import pytest
+import strawberry
+from strawberry.schema.config import StrawberryConfig
+from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
+
+from api.graphql.execution import LeafExecutionContext
+
+Picky = NewType("Picky", str)
+
+
+def _picky(value: str) -> str:
+    if value == "refuse":
+        raise ValueError("not this one")
+    return value.upper()
+
+
+@strawberry.enum
+class Colour(Enum):
+    RED = "red"
+    BLUE = "blue"
+
+
+@strawberry.type
+class Entry:
+    name: str
+    count: int
+    colour: Colour
+    note: str | None
+    when: datetime
+    picky: Picky
+    required: str
+
+    @strawberry.field
+    def shout(self, times: int = 1) -> str:
+        return self.name.upper() * times
+
+
+def entry(index: int, **changes: Any) -> Entry:
+    values: dict[str, Any] = {
+        "name": f"e{index}", "count": index, "colour": Colour.RED if index % 2 else Colour.BLUE,
+        "note": None if index % 3 else f"note {index}",
+        "when": datetime(2026, 1, 1, index % 24, tzinfo=UTC), "picky": f"p{index}",
+        "required": "yes"}
+    return Entry(**{**values, **changes})
+
+
+ENTRIES = [entry(0), entry(1, picky="refuse"), entry(2, required=None), entry(3), entry(4, count="x")]
+
+
+@strawberry.type
+class Query:
+    @strawberry.field
+    def entries(self) -> list[Entry]:
+        return ENTRIES
+
+    @strawberry.field
+    def nullable_entries(self) -> list[Entry | None]:
+        return ENTRIES
+
+
+def run(context: type, query: str) -> tuple[Any, list[tuple[str, list[Any] | None]]]:
+    schema = strawberry.Schema(query=Query, execution_context_class=context, config=StrawberryConfig(
+        scalar_map={Picky: strawberry.scalar(name="Picky", serialize=_picky, parse_value=str)}))
+    result = schema.execute_sync(query)
+    errors = sorted((error.message, error.path) for error in result.errors or [])
+    return result.data, errors
+
+
+@pytest.mark.parametrize("query", [
+    "{ nullableEntries { name count colour note when picky required } }",
+    "{ entries { name } }",
+    "{ nullableEntries { a: name b: name count c: colour __typename shout(times: 2) } }",
+    "{ nullableEntries { ... on Entry { name note } required } }",
+    "{ entries { name required } }",
+    "{ nullableEntries { picky } }",
+    "{ nullableEntries { count } }",
+])
+def test_the_short_path_answers_as_graphql_core_does(query):
+    assert run(LeafExecutionContext, query) == run(StrawberryGraphQLCoreExecutionContext, query)
+
+
+def test_the_refused_values_are_errors_at_their_paths():
+    data, errors = run(LeafExecutionContext, "{ nullableEntries { picky required count } }")
+    assert sorted(path for _, path in errors) == [
+        ["nullableEntries", 1, "picky"], ["nullableEntries", 2, "required"],
+        ["nullableEntries", 4, "count"]]
+    assert data["nullableEntries"][0] == {"picky": "P0", "required": "yes", "count": 0}
+    assert data["nullableEntries"][1] is None
