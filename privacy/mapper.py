@@ -88,7 +88,8 @@ class PersonalDataMapper(Mapper[UUID]):
         decode = super().to_domain_event
         events = [decode(stored) for stored in stored_events]
         sealed = [(event, _sealed_state(event)) for event in events]
-        self.keys.preload(UUID(state[ENVELOPE]["subject"]) for _, state in sealed if state is not None)
+        subjects = {state[ENVELOPE]["subject"] for _, state in sealed if state is not None}
+        self.keys.preload(map(_subject_id, subjects))
         for event, state in sealed:
             if state is not None:
                 self._open(state, event)
@@ -103,7 +104,7 @@ class PersonalDataMapper(Mapper[UUID]):
     def _open(self, state: dict[str, Any], event: Any) -> None:
         """Put the envelope's fields back into `state`, or blank them if erased."""
         envelope = state.pop(ENVELOPE)
-        subject = UUID(envelope["subject"])
+        subject = _subject_id(envelope["subject"])
         key = self.keys.key(subject)
         if key is not None:
             data = base64.b64decode(envelope["data"])
@@ -115,6 +116,12 @@ class PersonalDataMapper(Mapper[UUID]):
                 pass  # not this event's envelope, or altered: treat as unreadable
         for name, kind in envelope["kinds"].items():
             state[name] = _ERASED_VALUE.get(kind)
+
+
+@lru_cache(maxsize=65_536)
+def _subject_id(text: str) -> UUID:
+    """An envelope's subject id (a page names the same few people many times)."""
+    return UUID(text)
 
 
 @lru_cache(maxsize=65_536)

@@ -61,7 +61,7 @@ class ViewDatabase:
         raise NotImplementedError  # pragma: no cover
 
 
-class _SQLiteTransaction:
+class SQLiteTransaction:
     def __init__(self, connection: sqlite3.Connection) -> None:
         self.connection = connection
 
@@ -111,7 +111,7 @@ class SQLiteViews(ViewDatabase):
         # Writers take the lock at BEGIN (one at a time, no upgrade deadlocks).
         connection.execute("BEGIN IMMEDIATE" if write else "BEGIN")
         try:
-            yield _SQLiteTransaction(connection)
+            yield SQLiteTransaction(connection)
         except BaseException:
             connection.execute("ROLLBACK")
             raise

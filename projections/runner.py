@@ -8,7 +8,8 @@ the second finds the position moved and skips what is done. Notification ids may
 gaps; the runner never assumes consecutive ids.
 
 A raw view (`View.raw`) gets the page's stored notifications, not decoded events; a
-page no decoded view needs is not decoded. A runner subclass may keep its positions in
+page no decoded view needs is not decoded. A positioned view (`View.positioned`) gets
+each event with its log position. A runner subclass may keep its positions in
 a table of its own (`positions_table`): the ledger chain does, so that read-your-writes,
 which waits for every row of `crmhub_view_positions`, never waits for it.
 
@@ -174,7 +175,8 @@ class ProjectionRunner:
                 return
             if done < last:
                 writes = WriteBehind(tx, view.tables, column_types=self._column_types)
-                view.apply(writes, [event for position, event in events if position > done])
+                page = [(position, event) for position, event in events if position > done]
+                view.apply(writes, page if view.positioned else [event for _, event in page])
                 writes.flush()
                 tx.execute(f"UPDATE {self.positions_table} SET position = ?"  # noqa: S608
                            " WHERE view = ?", (last, view.name))

@@ -41,6 +41,8 @@ class View:
     #: topic and state as stored, ciphertext included) instead of decoded events, and is
     #: never skipped as idle (`projections.chain.LedgerChain` hashes what is stored).
     raw: ClassVar[bool] = False
+    #: A positioned view gets `(log position, event)` pairs instead of bare events.
+    positioned: ClassVar[bool] = False
     _handlers: ClassVar[dict[type, Callable[..., None]]]
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
