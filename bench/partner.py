@@ -134,7 +134,7 @@ def measure(url: str, customers: int, reads: int, console: Console, *,
             settings = Settings(database_url=url, data_dir=Path(data_dir),
                                 partner_rate_limit=10**9, partner_rate_burst=10**9,
                                 run_projections=not worker)
-            app = create_app(settings, hub=hub)
+            app = create_app(settings, hub=hub, server=True)
             with console.status("reading"), projection_worker(url, data_dir, worker):
                 return asyncio.run(read_both(app, partner, ids, reads))
     finally:

@@ -79,7 +79,7 @@ def graphql_latencies(hub: Hub, url: str) -> tuple[dict[str, list[float]], list[
     with tempfile.TemporaryDirectory(prefix="crmhub-bench-") as data_dir:
         settings = Settings(database_url=url, data_dir=Path(data_dir))
         token = TokenService(settings).issue(subject="bench-admin", role="admin", ttl=3600)
-        app = create_app(settings, hub=hub)
+        app = create_app(settings, hub=hub, server=True)
         with TestClient(app, headers={"Authorization": f"Bearer {token}"}) as client:
             def ask(query: str, variables: dict[str, str] | None = None) -> dict[str, Any]:
                 body = client.post("/graphql", json={"query": query, "variables": variables or {}})
