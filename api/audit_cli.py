@@ -202,3 +202,7 @@ def export_log(
                 lines = write_export(hub, views, out, jwks=jwks(tokens), on_progress=advance)
     if output is not None:
         err.print(f"{lines:,} events exported to {output}")
+
+
+# `audit history` registers itself on `audit_app` (it imports this module).
+import api.history_cli  # noqa: E402, F401

@@ -119,7 +119,7 @@ def serve(
     first = hub.notification_log.select(start=1, limit=1)
     if first:
         err.print(f'try: {{ customer(id: "{first[0].originator_id}") {{ displayName stage }} }}')
-    uvicorn.run(create_app(config, hub=hub), host=host, port=port, log_level="info")
+    uvicorn.run(create_app(config, hub=hub, server=True), host=host, port=port, log_level="info")
 
 
 @app.command("demo")
@@ -412,6 +412,7 @@ def _json_value(value: object) -> str:
 # the `token` commands (to `token_app`).
 import api.audit_cli  # noqa: E402, F401
 import api.lead_offer_cli  # noqa: E402, F401
+import api.replay_cli  # noqa: E402, F401  (`audit replay`, on audit_cli's app)
 import api.token_cli  # noqa: E402, F401
 
 

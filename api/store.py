@@ -49,6 +49,8 @@ from partners.offers import LeadDistribution
 from partners.partner import Partner
 from partners.token_commands import PartnerTokenCommands
 from privacy.audiences import AudienceCommands
+from privacy.audit_read_commands import AuditReadCommands
+from privacy.audit_reads import AuditRead
 from privacy.commands import ConsentCommands
 from privacy.consent import Consent
 from privacy.disclosure_commands import DisclosureCommands
@@ -57,11 +59,12 @@ from privacy.erasure import MASTER_KEY, ErasureCommands
 
 #: Every aggregate kind the application saves, in one store with one global order.
 AGGREGATES = (*CRM_AGGREGATES, Consent, Disclosure, NoticeAcknowledgement, Partner,
-              DealRegistration, LeadDistribution)
+              DealRegistration, LeadDistribution, AuditRead)
 
 
 class CrmHub(AudienceCommands, Hub, ConsentCommands, DisclosureCommands, ErasureCommands,
-             PartnerCommands, DealCommands, PartnerTokenCommands, LeadOfferCommands):
+             PartnerCommands, DealCommands, PartnerTokenCommands, LeadOfferCommands,
+             AuditReadCommands):
     """Every command of the CRM, of privacy and of partners, with personal fields stored
     encrypted per person (crypto-shredding). Open one per process with `connect_hub`.
     `AudienceCommands` comes first: its send commands check consent, then hand over to

@@ -26,6 +26,9 @@ decimal string amount):
   `purpose`, `grants` relied on, `responseHash`, `occurredAt`, ...);
 - `notices`: what partners were told of the person's withdrawals and erasure (`id`,
   `partnerId`, `subjectId`, `kind` withdrawn|erased, `grantId`, `at`, `acknowledgedAt`);
+- `auditReads`: the auditors' reads that named the customer or their lead, oldest first
+  (`principal`, `role`, `interface`, `operation`, `fields` with their `arguments`,
+  `subjectIds`, `at`; see `privacy/audit_reads.py`);
 - what the caller adds as `more`: `partnerDeals`, the deals partners registered for the
   customer or their lead (the api adds them: `privacy` does not import `partners`).
 
@@ -59,6 +62,7 @@ from domain.marketing import Campaign, CampaignMessage
 from domain.orders import Purchase
 from domain.sales import Lead, Opportunity, Quote
 from domain.service import Case
+from privacy.audit_reads import as_document, reads_naming
 from privacy.consent import Consent, Grant
 from privacy.disclosures import Disclosure, NoticeAcknowledgement
 
@@ -161,6 +165,7 @@ def subject_access_export(
         "leadConsents": _consents(hub, lead_id, generated_at) if lead_id else [],
         "disclosures": [_item(story) for story in _disclosures(hub, disclosed, subjects)],
         "notices": [_notice(hub, notice) for notice in notices],
+        "auditReads": [as_document(entry) for entry in reads_naming(hub, subjects)],
         **{key: [_item(story) for story in _of_subjects(hub, cls, ids, subjects)]
            for key, (cls, ids) in (more or {}).items()},
     }

@@ -5,6 +5,7 @@ from __future__ import annotations
 from projections.consent import ConsentView
 from projections.customers import CustomerView
 from projections.disclosures import DisclosureView
+from projections.log_index import LogIndexView
 from projections.marketing import MarketingView
 from projections.prm import PrmView
 from projections.prm_deals import PrmDealsView
@@ -15,7 +16,7 @@ from projections.view import View
 
 def all_views() -> list[View]:
     return [CustomerView(), SalesView(), ServiceView(), MarketingView(), ConsentView(), DisclosureView(),
-            PrmDealsView(), PrmView()]
+            PrmDealsView(), PrmView(), LogIndexView()]
 
 
 def views_named(names: list[str] | None) -> list[View]:

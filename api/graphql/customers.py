@@ -72,6 +72,9 @@ class Customer(Versioned):
     external_ids: list[ExternalId]
     erased: bool = strawberry.field(
         description="True once the customer's personal data was erased (`eraseCustomer`).")
+    #: Set by an as-of replay (`api.graphql.as_of`): the grants as they stood then, with
+    #: their status then. None: today's.
+    as_of_consents: strawberry.Private[list[ConsentGrant] | None] = None
 
     @classmethod
     def of(cls, c: model.Customer) -> Customer:
@@ -92,6 +95,8 @@ class Customer(Versioned):
                       description="Every consent grant, oldest first, with its status now and "
                                   "its history.")
     async def consents(self, info: Info) -> list[ConsentGrant]:
+        if self.as_of_consents is not None:
+            return self.as_of_consents
         return await customer_consents(info, self.id)
 
 

@@ -196,6 +196,18 @@ FIELD_CATEGORIES: dict[str, dict[str, str]] = {
     "LedgerVerification": fields(SYSTEM, "intact checkedFrom checkedTo headPosition headHash "
                                          "events unchained checkpoints problems"),
     "LedgerProblem": fields(SYSTEM, "position kind detail"),
+    # -- history (any aggregate's events: `data` may hold any personal field) and the record
+    # of auditors' reads (ids, names and the arguments of a read; subjects are persons' ids)
+    "HistoryEntry": {"data": "user", **fields(
+        SYSTEM, "position aggregateId aggregateType version eventType topic recordedAt "
+                "occurredAt actor erased erasedFields")},
+    "HistoryEntryConnection": _CONNECTION,
+    "HistoryEntryEdge": _EDGE,
+    "AuditRead": {"subjectIds": PERSON_ID, **fields(
+        SYSTEM, "id position principal role interface operation fields at")},
+    "AuditReadField": fields(SYSTEM, "name alias arguments"),
+    "AuditReadConnection": _CONNECTION,
+    "AuditReadEdge": _EDGE,
     # -- shared ---------------------------------------------------------------------------------
     "Money": fields(SYSTEM, "amount currency"),
     "PageInfo": fields(SYSTEM, "hasNextPage endCursor"),

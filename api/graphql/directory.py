@@ -18,6 +18,7 @@ from domain import customers as model
 from domain.core import parse_id
 from domain.errors import NotFoundError
 from projections import customer_queries as queries
+from projections.database import ViewDatabase
 
 
 def _time(text: str) -> datetime:
@@ -100,9 +101,16 @@ class TimelineEntry:
 class Customer360:
     id: strawberry.ID
     summary: CustomerSummary
+    #: Set by an as-of replay (`api.graphql.as_of`): the views and the profile as they
+    #: were then. None: today's views and the current profile.
+    views: strawberry.Private[ViewDatabase | None] = None
+    as_of_profile: strawberry.Private[Customer | None] = None
 
-    @strawberry.field(description="The current profile, from the event store.")
+    @strawberry.field(description="The current profile, from the event store (as of the "
+                                  "instant asked, for `customerAsOf`).")
     async def profile(self, info: Info) -> Customer:
+        if self.as_of_profile is not None:
+            return self.as_of_profile
         return await load_customer(info, self.id)
 
     @strawberry.field(description="Every contact, newest first.")
@@ -111,7 +119,8 @@ class Customer360:
         direction: Direction | None = None, since: datetime | None = None,
         until: datetime | None = None, first: int = 50, after: str | None = None,
     ) -> Connection[TimelineEntry]:
-        page = await read(info, queries.timeline, info.context.views, customer_id=str(self.id),
+        views = info.context.views if self.views is None else self.views
+        page = await read(info, queries.timeline, views, customer_id=str(self.id),
                           channel=channel and channel.value,
                           department=department and department.value,
                           direction=direction and direction.value,

@@ -14,6 +14,8 @@ from strawberry.extensions import (
 from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
 
+from api.graphql.as_of import AsOfQuery
+from api.graphql.audit_reads import AuditReadQuery, RecordAuditReads
 from api.graphql.consent import ConsentMutation, ConsentQuery
 from api.graphql.customers import CustomerMutation, CustomerQuery
 from api.graphql.deals import DealMutation, DealQuery
@@ -21,6 +23,7 @@ from api.graphql.directory import DirectoryQuery
 from api.graphql.disclosures import DisclosureQuery
 from api.graphql.erasure import ErasureMutation
 from api.graphql.errors import CodedSchema, MaskInternalErrors
+from api.graphql.history import HistoryQuery
 from api.graphql.lead_offers import LeadOfferMutation, LeadOfferQuery
 from api.graphql.ledger import LedgerQuery
 from api.graphql.marketing import MarketingMutation, MarketingQuery
@@ -38,7 +41,8 @@ from api.settings import Settings
 Query = merge_types("Query", (CustomerQuery, DirectoryQuery, SalesQuery, SalesDashboardQuery, MarketingQuery,
                              MarketingDashboardQuery, ServiceQuery, ServiceDashboardQuery, OrderQuery,
                              ConsentQuery, SubjectAccessQuery, DisclosureQuery, PartnerQuery, TokenQuery,
-                             DealQuery, LeadOfferQuery, LedgerQuery))
+                             DealQuery, LeadOfferQuery, LedgerQuery, AsOfQuery, HistoryQuery,
+                             AuditReadQuery))
 Mutation = merge_types("Mutation", (CustomerMutation, SalesMutation, MarketingMutation, ServiceMutation,
                                    OrderMutation, ConsentMutation, ErasureMutation, PartnerMutation,
                                    TokenMutation, DealMutation, LeadOfferMutation))
@@ -62,5 +66,6 @@ def build_schema(settings: Settings) -> strawberry.Schema:
             lambda: ParserCache(maxsize=256),
             lambda: ValidationCache(maxsize=256),
             MaskInternalErrors,
+            RecordAuditReads,
         ],
     )

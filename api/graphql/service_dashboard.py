@@ -48,11 +48,16 @@ class QueuedCase:
     reopen_count: int
     version: int
     last_activity_at: datetime
+    #: Set by an as-of replay (`api.graphql.as_of`): the directory as it was then, for
+    #: the cases of the page. None: today's directory.
+    directory: strawberry.Private[dict[str, CustomerRef] | None] = None
 
     @strawberry.field(extensions=requires(Action.CUSTOMERS_READ), description=(
         "Who the case is for, from the customer directory; null while the directory does "
         "not show them."))
     async def customer(self, info: Info) -> CustomerRef | None:
+        if self.directory is not None:
+            return self.directory.get(str(self.customer_id))
         return await loaders(info).customers.load(str(self.customer_id))
 
     @classmethod

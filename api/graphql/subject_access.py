@@ -43,6 +43,9 @@ oldest first.
 `responseHash` (SHA-256 of the values returned), `occurredAt`.
 - `notices`: what partners were told of withdrawals and the erasure: `id`, `partnerId`, \
 `subjectId`, `kind` (withdrawn, erased), `grantId`, `at`, `acknowledgedAt`.
+- `auditReads`: the auditors' reads that named the customer or their lead, oldest first: \
+`principal`, `role`, `interface` (graphql, cli), `operation`, `fields` (each `name`, `alias`, \
+`arguments`), `subjectIds`, `at`.
 - `partnerDeals`: the deals partners registered for the customer or their lead, with \
 their history.
 

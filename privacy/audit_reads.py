@@ -1,0 +1,183 @@
+"""The record of auditors' reads: who read what of the log, and when.
+
+One `AuditRead` per read by an auditor (every operation of the `auditor` role on the
+internal GraphQL endpoint, every `crmhub audit history` or `audit replay` on the CLI),
+committed before the answer leaves: if it cannot be committed, the answer is withheld, as
+the disclosure log (`privacy/disclosures.py`) does for partners' reads. Partners' reads are
+recorded there, not here.
+
+A record holds the principal (`actor`: the token's subject, or `cli:<os user>`), its
+`role`, the `interface` (`graphql` or `cli`), the `operation` (the GraphQL operation's
+name, or the CLI command), the root `fields` read — each its name, its alias and its
+arguments as the client sent them, as canonical JSON text — and the `subjects`: the ids
+the read named (arguments of type ID) and the data subjects whose records it returned.
+Its time is the event's.
+
+Like a disclosure, it holds ids, names and the read's arguments, and it survives the
+erasure of the people it names on purpose: it is the proof of who looked at whose
+history. Its event is registered as holding no personal data (arguments are ids, times,
+filters; an auditor's free-text search would be kept as typed).
+
+The records are read from the log itself (the library's notification log, filtered by
+this event's topic), so a read is listed as soon as it is committed.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from enum import Enum
+from typing import Any
+from uuid import UUID
+
+from eventsourcing.domain import event
+from eventsourcing.utils import get_topic
+
+from domain import personal_data
+from domain.base import CrmAggregate, require, required_text
+from domain.core import HubCore
+
+INTERFACES = ("graphql", "cli")
+FIELDS_MAX = 100
+SUBJECTS_MAX = 10_000
+ARGUMENTS_MAX = 20_000
+NAME_MAX = 200
+#: Stored events read per query when scanning the log for records.
+SCAN_PAGE = 500
+
+
+@dataclass(frozen=True)
+class ReadField:
+    """One root field of a read: its name, its alias ("" if none), its arguments."""
+
+    name: str
+    alias: str = ""
+    arguments: Mapping[str, Any] | None = None
+
+
+def canonical_json(value: Any) -> str:
+    """Keys sorted, no spaces; times ISO-8601, ids and decimals as text."""
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False,
+                      default=_plain)
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, UUID | Decimal):
+        return str(value)
+    if isinstance(value, Enum):
+        return value.value
+    if isinstance(value, set | frozenset | tuple):
+        return sorted(value, key=str) if isinstance(value, set | frozenset) else list(value)
+    raise TypeError(f"{type(value).__name__} has no JSON form")
+
+
+class AuditRead(CrmAggregate):
+    """One read by an auditor. Never changes."""
+
+    KIND = "audit read"
+
+    @event("Recorded")
+    def __init__(self, *, role: str, interface: str, operation: str,
+                 fields: list[dict[str, str]], subjects: list[UUID]) -> None:
+        self.role = role
+        self.interface = interface
+        self.operation = operation
+        self.fields = fields
+        self.subjects = subjects
+
+    @classmethod
+    def record(cls, *, role: str, interface: str, operation: str,
+               fields: Sequence[ReadField], subjects: Sequence[UUID]) -> AuditRead:
+        """The record, refusing one that is not one (`InvalidValueError` naming the part)."""
+        require(interface in INTERFACES, "interface", f"must be one of {', '.join(INTERFACES)}")
+        require(0 < len(fields) <= FIELDS_MAX, "fields", f"name between 1 and {FIELDS_MAX} fields")
+        require(len(subjects) <= SUBJECTS_MAX and all(isinstance(s, UUID) for s in subjects),
+                "subjects", f"must be at most {SUBJECTS_MAX} ids")
+        stored = []
+        for index, read in enumerate(fields):
+            arguments = canonical_json(dict(read.arguments or {}))
+            require(len(arguments) <= ARGUMENTS_MAX, f"fields[{index}].arguments",
+                    f"must be at most {ARGUMENTS_MAX} characters as JSON")
+            stored.append({
+                "name": required_text(read.name, f"fields[{index}].name", max_length=NAME_MAX),
+                "alias": (read.alias or "").strip()[:NAME_MAX], "arguments": arguments})
+        return cls(role=required_text(role, "role", max_length=NAME_MAX), interface=interface,
+                   operation=(operation or "").strip()[:NAME_MAX], fields=stored,
+                   subjects=list(dict.fromkeys(subjects)))
+
+
+RECORDED = get_topic(AuditRead.Recorded)  # type: ignore[attr-defined]
+
+personal_data.register(no_personal_data=[AuditRead.Recorded])  # type: ignore[attr-defined]
+
+
+# -- reading the record --------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AuditReadEntry:
+    """One recorded read, as the log holds it."""
+
+    id: UUID
+    position: int
+    principal: str
+    role: str
+    interface: str
+    operation: str
+    fields: list[dict[str, str]]
+    subjects: list[UUID]
+    at: datetime
+
+
+def _entries(hub: HubCore, after: int) -> Iterator[AuditReadEntry]:
+    """Every recorded read after log position `after`, oldest first."""
+    while True:
+        page = hub.recorder.select_notifications(after, SCAN_PAGE, topics=[RECORDED],
+                                                 inclusive_of_start=False)
+        for notification in page:
+            e: Any = hub.mapper.to_domain_event(notification)
+            yield AuditReadEntry(
+                id=e.originator_id, position=notification.id, principal=e.actor, role=e.role,
+                interface=e.interface, operation=e.operation, fields=list(e.fields),
+                subjects=list(e.subjects), at=e.timestamp.astimezone(UTC))
+        if len(page) < SCAN_PAGE:
+            return
+        after = page[-1].id
+
+
+def audit_reads(hub: HubCore, *, after: int = 0, principal: str | None = None,
+                start: datetime | None = None, end: datetime | None = None,
+                limit: int = 50) -> list[AuditReadEntry]:
+    """Up to `limit` recorded reads after log position `after`, oldest first: of one
+    principal, and/or recorded in [start, end)."""
+    found: list[AuditReadEntry] = []
+    for entry in _entries(hub, after):
+        if end is not None and entry.at >= end:
+            continue
+        if (principal is None or entry.principal == principal) and (
+                start is None or entry.at >= start):
+            found.append(entry)
+            if len(found) >= limit:
+                break
+    return found
+
+
+def reads_naming(hub: HubCore, subjects: Sequence[UUID]) -> list[AuditReadEntry]:
+    """Every recorded read that named one of these subjects, oldest first."""
+    wanted = set(subjects)
+    return [entry for entry in _entries(hub, 0) if wanted.intersection(entry.subjects)]
+
+
+def as_document(entry: AuditReadEntry) -> dict[str, Any]:
+    """A recorded read as JSON (the subject-access export's `auditReads`)."""
+    return {"id": str(entry.id), "position": entry.position, "principal": entry.principal,
+            "role": entry.role, "interface": entry.interface, "operation": entry.operation,
+            "fields": [{"name": f["name"], "alias": f["alias"] or None,
+                        "arguments": json.loads(f["arguments"])} for f in entry.fields],
+            "subjectIds": [str(subject) for subject in entry.subjects],
+            "at": entry.at.isoformat()}

@@ -1,0 +1,260 @@
+"""State as of an instant: the views replayed from the log as it stood then.
+
+"As of T" is every stored event whose recording time (the library's timestamp) is at or
+before T, in log order. The log index (`projections.log_index`) says which events those
+are; a replay reads exactly them from the store, decodes them through the hub's mapper
+(personal fields decrypted, an erased person's blanked as everywhere else) and applies
+them with the same view classes the runner uses, inside one transaction with the same
+write-behind, into a scratch database: an in-memory SQLite database whatever the store
+(the views' SQL is written once for both). The answers then come from the same query
+functions as today's, so an as-of answer equals what the live view showed at T by
+construction.
+
+- `customer_as_of`: only the events that concern one customer (the customer view keeps
+  nothing of a customer that another customer's events change), and the customer
+  aggregate at its version as of T (the profile of the 360).
+- `views_as_of`: a department's views, from the whole log up to the last event at or
+  before T; only the stored events of the topics those views handle are decoded.
+
+The index must cover the log as it stands when a replay starts: `ensure_indexed` catches
+it up here when the runner has not yet (two runners of one view never apply an event
+twice).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+from uuid import UUID
+
+from eventsourcing.persistence import StoredEvent
+from eventsourcing.utils import get_topic
+
+from domain.core import parse_id
+from domain.customers import Customer
+from domain.errors import InvalidValueError, NotFoundError
+from domain.hub import Hub
+from projections.customer_queries import CustomerSummary, customer_summaries
+from projections.customers import CustomerView, iso
+from projections.database import SQLiteTransaction, Transaction, ViewDatabase
+from projections.log_index import LogIndexView
+from projections.runner import ProjectionRunner
+from projections.view import View
+from projections.writes import WriteBehind
+
+#: Stored events read (and decoded) per query.
+PAGE = 1000
+
+
+# -- the scratch database ------------------------------------------------------------------
+
+
+class ScratchViews(ViewDatabase):
+    """Views replayed into memory: one SQLite connection, shared by the threads that read
+    the answer (a GraphQL response resolves its fields in worker threads), one at a time,
+    through the SQLite dialect's own transaction (`projections.database`). Closed by its
+    user, or with the connection when the last reference goes."""
+
+    dialect = "sqlite"
+
+    def __init__(self, views: Sequence[View]) -> None:
+        self.views = list(views)
+        self._connection = sqlite3.connect(":memory:", isolation_level=None,
+                                           check_same_thread=False)
+        self._lock = threading.Lock()
+        with self.transaction() as tx:
+            for view in self.views:
+                for statement in view.ddl:
+                    tx.execute(statement)
+
+    @contextmanager
+    def transaction(self, *, write: bool = True) -> Iterator[Transaction]:
+        with self._lock:
+            self._connection.execute("BEGIN")
+            try:
+                yield SQLiteTransaction(self._connection)
+            except BaseException:
+                self._connection.execute("ROLLBACK")
+                raise
+            self._connection.execute("COMMIT")
+
+    def apply(self, events: Sequence[object]) -> None:
+        """Apply decoded events, in log order, to every view, as the runner does a page."""
+        tables = [table for view in self.views for table in view.tables]
+        with self.transaction() as tx:
+            writes = WriteBehind(tx, tables)
+            for view in self.views:
+                view.apply(writes, events)
+            writes.flush()
+
+    def purge(self, tables: Sequence[str]) -> None:
+        """Nothing outlives the process: the database is in memory."""
+
+    def close(self) -> None:
+        self._connection.close()
+
+
+def handled_topics(views: Sequence[View]) -> frozenset[str]:
+    """The topics of the events these views handle (the others need no decoding)."""
+    return frozenset(get_topic(cls) for view in views for cls in type(view)._handlers)
+
+
+# -- the instant and the index -------------------------------------------------------------
+
+
+def instant(at: datetime, *, field: str = "at") -> datetime:
+    """`at` in UTC, or `InvalidValueError`: it names its time zone and is not to come."""
+    if at.tzinfo is None or at.utcoffset() is None:
+        raise InvalidValueError(field, "must name its time zone (UTC: a trailing Z)")
+    moment = at.astimezone(UTC)
+    if moment > datetime.now(UTC):
+        raise InvalidValueError(field, "is in the future: the log has nothing to say yet")
+    return moment
+
+
+def index_position(database: ViewDatabase) -> int:
+    rows = database.query("SELECT position FROM crmhub_view_positions WHERE view = ?",
+                          (LogIndexView.name,))
+    return int(rows[0]["position"]) if rows else 0
+
+
+def ensure_indexed(hub: Hub, database: ViewDatabase) -> None:
+    """Make the index cover the log as it is now (catching it up here if it is behind)."""
+    if index_position(database) >= hub.position():
+        return
+    runner = ProjectionRunner(hub, database, [LogIndexView()])
+    runner.setup()
+    runner.catch_up()
+
+
+# -- one customer ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CustomerAsOf:
+    at: datetime
+    #: The customer view's tables as they stood for this customer at `at`.
+    views: ScratchViews
+    summary: CustomerSummary
+    #: The customer aggregate at its version as of `at`.
+    profile: Customer
+    #: The latest version as of `at` of every aggregate that concerns the customer.
+    versions: dict[str, int]
+    #: The events replayed.
+    events: int
+
+
+def customer_as_of(hub: Hub, database: ViewDatabase, customer_id: UUID | str, *,
+                   at: datetime) -> CustomerAsOf:
+    """The customer 360 as it was at `at`, or `NotFoundError` (also before they existed)."""
+    uid = parse_id(customer_id, "id")
+    moment = instant(at)
+    ensure_indexed(hub, database)
+    keys = [(row["aggregate_id"], row["version"]) for row in database.query(
+        "SELECT aggregate_id, version FROM log_index WHERE customer_id = ? AND recorded_at <= ?"
+        " ORDER BY position", (str(uid), iso(moment)))]
+    versions = dict(keys)  # each aggregate's latest version as of then
+    if str(uid) not in versions:
+        raise NotFoundError(Customer.KIND, uid)
+    view = CustomerView()
+    scratch = ScratchViews([view])
+    events = hub.decode(stored_events(hub, keys, topics=handled_topics([view])))
+    scratch.apply(events)
+    found = customer_summaries(scratch, [str(uid)])
+    profile: object = hub.repository.get(uid, version=versions[str(uid)])
+    if str(uid) not in found or not isinstance(profile, Customer):
+        scratch.close()
+        raise NotFoundError(Customer.KIND, uid)
+    return CustomerAsOf(at=moment, views=scratch, summary=found[str(uid)], profile=profile,
+                        versions=versions, events=len(events))
+
+
+# -- a department's views --------------------------------------------------------------------
+
+
+def last_position_at(database: ViewDatabase, moment: datetime) -> int:
+    """The log position of the last event recorded at or before `moment` (0: none)."""
+    (row,) = database.query("SELECT COALESCE(MAX(position), 0) AS last FROM log_index"
+                            " WHERE recorded_at <= ?", (iso(moment),))
+    return int(row["last"])
+
+
+def views_as_of(hub: Hub, database: ViewDatabase, views: Sequence[View], *, at: datetime,
+                on_progress: Callable[[int, int], None] | None = None) -> ScratchViews:
+    """`views` replayed from the log up to `at`. `on_progress(advanced, total)` after each
+    page, in log positions."""
+    moment = instant(at)
+    ensure_indexed(hub, database)
+    last = last_position_at(database, moment)
+    scratch = ScratchViews(views)
+    topics = sorted(handled_topics(views))
+    done = 0
+    try:
+        while done < last:
+            page = hub.recorder.select_notifications(done + 1, PAGE, stop=last, topics=topics)
+            reached = page[-1].id if page else last
+            events = [event for event in hub.decode(page) if event.timestamp <= moment]
+            if events:
+                scratch.apply(events)
+            if on_progress is not None:
+                on_progress(reached - done, last)
+            done = reached
+    except BaseException:
+        scratch.close()
+        raise
+    return scratch
+
+
+# -- reading stored events ---------------------------------------------------------------------
+
+
+def stored_events(hub: Hub, keys: Sequence[tuple[str, int]], *,
+                  topics: frozenset[str]) -> list[StoredEvent]:
+    """The stored events with these (aggregate id, version) keys, in the keys' order, and
+    only those of `topics`; a page of keys per query."""
+    # Ids as 32 hex digits (how SQLite stores them; a string operation, not a UUID parse).
+    hex_keys = [(aggregate.replace("-", ""), version) for aggregate, version in keys]
+    order = {key: index for index, key in enumerate(hex_keys)}
+    found: list[tuple[int, StoredEvent]] = []
+    for start in range(0, len(hex_keys), PAGE):
+        for originator, version, topic, state in _select(hub, hex_keys[start:start + PAGE]):
+            if topic in topics:
+                uid = originator if isinstance(originator, UUID) else UUID(hex=originator)
+                found.append((order[(uid.hex, version)], StoredEvent(
+                    originator_id=uid, originator_version=version, topic=topic,
+                    state=bytes(state))))
+    found.sort(key=lambda item: item[0])
+    return [stored for _, stored in found]
+
+
+def _is_postgres(hub: Hub) -> bool:
+    return hub.env.get("PERSISTENCE_MODULE") == "eventsourcing.postgres"
+
+
+def _select(hub: Hub, keys: Sequence[tuple[str, int]]) -> list[tuple[Any, int, str, Any]]:
+    """The stored rows of these (aggregate id as 32 hex digits, version) keys."""
+    recorder: Any = hub.recorder
+    table = recorder.events_table_name
+    if _is_postgres(hub):
+        datastore = recorder.datastore
+        sql = ("SELECT s.originator_id, s.originator_version, s.topic, s.state"  # noqa: S608
+               f" FROM unnest(%s::{datastore.originator_id_type}[], %s::bigint[]) AS k (id, v)"
+               f' JOIN "{datastore.schema}"."{table}" s'
+               " ON s.originator_id = k.id AND s.originator_version = k.v")
+        with datastore.get_connection() as connection, connection.cursor() as cursor:
+            cursor.execute(sql, ([UUID(hex=a) for a, _ in keys], [v for _, v in keys]))
+            return [(r["originator_id"], r["originator_version"], r["topic"], r["state"])
+                    for r in cursor.fetchall()]
+    values = ", ".join("(?, ?)" for _ in keys)
+    sql = (f"WITH k (id, v) AS (VALUES {values}) SELECT s.originator_id,"  # noqa: S608
+           " s.originator_version, s.topic, s.state FROM k CROSS JOIN"
+           f" {table} s ON s.originator_id = k.id AND s.originator_version = k.v")
+    params = [item for key in keys for item in key]
+    with recorder.datastore.transaction(commit=False) as cursor:
+        cursor.execute(sql, params)
+        return [tuple(row) for row in cursor.fetchall()]
