@@ -30,6 +30,7 @@ from domain.errors import DomainError, InvalidValueError, NotFoundError
 from domain.hub import Hub
 from privacy.consent import Change, Grant
 from privacy.export import subject_access_export
+from projections import audit_reads as audit_read_view
 from projections import customer_queries
 from projections import disclosures as disclosure_view
 from projections.catalog import all_views, views_named
@@ -339,6 +340,7 @@ def export(
         document = subject_access_export(
             hub, customer_id, found=found, position=position,
             shared_with=partial(disclosure_view.subject_disclosures, views),
+            read_by_auditors=partial(audit_read_view.subject_reads, views),
             more=partner_records(views, customer_id))
     except NotFoundError as error:
         raise typer.BadParameter(error.message, param_hint="--customer") from None

@@ -18,35 +18,31 @@ erasure of the people it names on purpose: it is the proof of who looked at whos
 history. Its event is registered as holding no personal data (arguments are ids, times,
 filters; an auditor's free-text search would be kept as typed).
 
-The records are read from the log itself (the library's notification log, filtered by
-this event's topic), so a read is listed as soon as it is committed.
+The records are listed from their view (`projections/audit_reads.py`), never by scanning
+the log.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from decimal import Decimal
 from enum import Enum
 from typing import Any
 from uuid import UUID
 
 from eventsourcing.domain import event
-from eventsourcing.utils import get_topic
 
 from domain import personal_data
 from domain.base import CrmAggregate, require, required_text
-from domain.core import HubCore
 
 INTERFACES = ("graphql", "cli")
 FIELDS_MAX = 100
 SUBJECTS_MAX = 10_000
 ARGUMENTS_MAX = 20_000
 NAME_MAX = 200
-#: Stored events read per query when scanning the log for records.
-SCAN_PAGE = 500
 
 
 @dataclass(frozen=True)
@@ -111,73 +107,4 @@ class AuditRead(CrmAggregate):
                    subjects=list(dict.fromkeys(subjects)))
 
 
-RECORDED = get_topic(AuditRead.Recorded)  # type: ignore[attr-defined]
-
 personal_data.register(no_personal_data=[AuditRead.Recorded])  # type: ignore[attr-defined]
-
-
-# -- reading the record --------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class AuditReadEntry:
-    """One recorded read, as the log holds it."""
-
-    id: UUID
-    position: int
-    principal: str
-    role: str
-    interface: str
-    operation: str
-    fields: list[dict[str, str]]
-    subjects: list[UUID]
-    at: datetime
-
-
-def _entries(hub: HubCore, after: int) -> Iterator[AuditReadEntry]:
-    """Every recorded read after log position `after`, oldest first."""
-    while True:
-        page = hub.recorder.select_notifications(after, SCAN_PAGE, topics=[RECORDED],
-                                                 inclusive_of_start=False)
-        for notification in page:
-            e: Any = hub.mapper.to_domain_event(notification)
-            yield AuditReadEntry(
-                id=e.originator_id, position=notification.id, principal=e.actor, role=e.role,
-                interface=e.interface, operation=e.operation, fields=list(e.fields),
-                subjects=list(e.subjects), at=e.timestamp.astimezone(UTC))
-        if len(page) < SCAN_PAGE:
-            return
-        after = page[-1].id
-
-
-def audit_reads(hub: HubCore, *, after: int = 0, principal: str | None = None,
-                start: datetime | None = None, end: datetime | None = None,
-                limit: int = 50) -> list[AuditReadEntry]:
-    """Up to `limit` recorded reads after log position `after`, oldest first: of one
-    principal, and/or recorded in [start, end)."""
-    found: list[AuditReadEntry] = []
-    for entry in _entries(hub, after):
-        if end is not None and entry.at >= end:
-            continue
-        if (principal is None or entry.principal == principal) and (
-                start is None or entry.at >= start):
-            found.append(entry)
-            if len(found) >= limit:
-                break
-    return found
-
-
-def reads_naming(hub: HubCore, subjects: Sequence[UUID]) -> list[AuditReadEntry]:
-    """Every recorded read that named one of these subjects, oldest first."""
-    wanted = set(subjects)
-    return [entry for entry in _entries(hub, 0) if wanted.intersection(entry.subjects)]
-
-
-def as_document(entry: AuditReadEntry) -> dict[str, Any]:
-    """A recorded read as JSON (the subject-access export's `auditReads`)."""
-    return {"id": str(entry.id), "position": entry.position, "principal": entry.principal,
-            "role": entry.role, "interface": entry.interface, "operation": entry.operation,
-            "fields": [{"name": f["name"], "alias": f["alias"] or None,
-                        "arguments": json.loads(f["arguments"])} for f in entry.fields],
-            "subjectIds": [str(subject) for subject in entry.subjects],
-            "at": entry.at.isoformat()}

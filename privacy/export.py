@@ -28,7 +28,8 @@ decimal string amount):
   `partnerId`, `subjectId`, `kind` withdrawn|erased, `grantId`, `at`, `acknowledgedAt`);
 - `auditReads`: the auditors' reads that named the customer or their lead, oldest first
   (`principal`, `role`, `interface`, `operation`, `fields` with their `arguments`,
-  `subjectIds`, `at`; see `privacy/audit_reads.py`);
+  `subjectIds`, `at`; see `privacy/audit_reads.py`), as the audit-read view found them
+  (`read_by_auditors`);
 - what the caller adds as `more`: `partnerDeals`, the deals partners registered for the
   customer or their lead (the api adds them: `privacy` does not import `partners`).
 
@@ -62,7 +63,6 @@ from domain.marketing import Campaign, CampaignMessage
 from domain.orders import Purchase
 from domain.sales import Lead, Opportunity, Quote
 from domain.service import Case
-from privacy.audit_reads import as_document, reads_naming
 from privacy.consent import Consent, Grant
 from privacy.disclosures import Disclosure, NoticeAcknowledgement
 
@@ -119,6 +119,8 @@ class FoundNotice(Protocol):
 
 #: The disclosures of these subjects and the notices about them, as the views found them.
 SharedWith = Callable[[list[UUID]], tuple[Sequence[FoundDisclosure], Sequence[FoundNotice]]]
+#: The recorded auditors' reads that named these subjects, as documents, as the views found them.
+ReadBy = Callable[[list[UUID]], Sequence[dict[str, Any]]]
 
 
 @dataclass(frozen=True)
@@ -132,6 +134,7 @@ class _Story:
 def subject_access_export(
     hub: HubCore, customer_id: UUID, *, found: FoundRecords, position: int,
     shared_with: SharedWith | None = None,
+    read_by_auditors: ReadBy | None = None,
     more: Mapping[str, tuple[type[CrmAggregate], Sequence[str]]] | None = None,
 ) -> dict[str, Any]:
     """The subject-access document of the customer (`NotFoundError` for an unknown id):
@@ -165,7 +168,7 @@ def subject_access_export(
         "leadConsents": _consents(hub, lead_id, generated_at) if lead_id else [],
         "disclosures": [_item(story) for story in _disclosures(hub, disclosed, subjects)],
         "notices": [_notice(hub, notice) for notice in notices],
-        "auditReads": [as_document(entry) for entry in reads_naming(hub, subjects)],
+        "auditReads": list(read_by_auditors(subjects)) if read_by_auditors else [],
         **{key: [_item(story) for story in _of_subjects(hub, cls, ids, subjects)]
            for key, (cls, ids) in (more or {}).items()},
     }

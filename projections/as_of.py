@@ -155,15 +155,16 @@ def customer_as_of(hub: Hub, database: ViewDatabase, customer_id: UUID | str, *,
     uid = parse_id(customer_id, "id")
     moment = instant(at)
     ensure_indexed(hub, database)
-    keys = [(row["aggregate_id"], row["version"]) for row in database.query(
-        "SELECT aggregate_id, version FROM log_index WHERE customer_id = ? AND recorded_at <= ?"
-        " ORDER BY position", (str(uid), iso(moment)))]
-    versions = dict(keys)  # each aggregate's latest version as of then
+    rows = database.query(
+        "SELECT position, aggregate_id, version FROM log_index WHERE customer_id = ?"
+        " AND recorded_at <= ? ORDER BY position", (str(uid), iso(moment)))
+    versions = {row["aggregate_id"]: row["version"] for row in rows}  # each one's latest then
     if str(uid) not in versions:
         raise NotFoundError(Customer.KIND, uid)
     view = CustomerView()
     scratch = ScratchViews([view])
-    events = hub.decode(stored_events(hub, keys, topics=handled_topics([view])))
+    events = hub.decode(stored_events(hub, [row["position"] for row in rows],
+                                      topics=handled_topics([view])))
     scratch.apply(events)
     found = customer_summaries(scratch, [str(uid)])
     profile: object = hub.repository.get(uid, version=versions[str(uid)])
@@ -213,48 +214,43 @@ def views_as_of(hub: Hub, database: ViewDatabase, views: Sequence[View], *, at: 
 # -- reading stored events ---------------------------------------------------------------------
 
 
-def stored_events(hub: Hub, keys: Sequence[tuple[str, int]], *,
+def stored_events(hub: Hub, positions: Sequence[int], *,
                   topics: frozenset[str]) -> list[StoredEvent]:
-    """The stored events with these (aggregate id, version) keys, in the keys' order, and
-    only those of `topics`; a page of keys per query."""
-    # Ids as 32 hex digits (how SQLite stores them; a string operation, not a UUID parse).
-    hex_keys = [(aggregate.replace("-", ""), version) for aggregate, version in keys]
-    order = {key: index for index, key in enumerate(hex_keys)}
-    found: list[tuple[int, StoredEvent]] = []
-    for start in range(0, len(hex_keys), PAGE):
-        for originator, version, topic, state in _select(hub, hex_keys[start:start + PAGE]):
+    """The stored events at these log positions (ascending), in log order, and only those
+    of `topics`; a page of positions per query."""
+    found: list[StoredEvent] = []
+    for start in range(0, len(positions), PAGE):
+        for originator, version, topic, state in _select(hub, positions[start:start + PAGE]):
             if topic in topics:
                 uid = originator if isinstance(originator, UUID) else UUID(hex=originator)
-                found.append((order[(uid.hex, version)], StoredEvent(
-                    originator_id=uid, originator_version=version, topic=topic,
-                    state=bytes(state))))
-    found.sort(key=lambda item: item[0])
-    return [stored for _, stored in found]
+                found.append(StoredEvent(originator_id=uid, originator_version=version,
+                                         topic=topic, state=bytes(state)))
+    return found
 
 
 def _is_postgres(hub: Hub) -> bool:
     return hub.env.get("PERSISTENCE_MODULE") == "eventsourcing.postgres"
 
 
-def _select(hub: Hub, keys: Sequence[tuple[str, int]]) -> list[tuple[Any, int, str, Any]]:
-    """The stored rows of these (aggregate id as 32 hex digits, version) keys."""
+def _select(hub: Hub, positions: Sequence[int]) -> list[tuple[Any, int, str, Any]]:
+    """The stored rows at these log positions, in log order."""
     recorder: Any = hub.recorder
     table = recorder.events_table_name
     if _is_postgres(hub):
+        from psycopg.rows import tuple_row
+
         datastore = recorder.datastore
-        sql = ("SELECT s.originator_id, s.originator_version, s.topic, s.state"  # noqa: S608
-               f" FROM unnest(%s::{datastore.originator_id_type}[], %s::bigint[]) AS k (id, v)"
-               f' JOIN "{datastore.schema}"."{table}" s'
-               " ON s.originator_id = k.id AND s.originator_version = k.v")
-        with datastore.get_connection() as connection, connection.cursor() as cursor:
-            cursor.execute(sql, ([UUID(hex=a) for a, _ in keys], [v for _, v in keys]))
-            return [(r["originator_id"], r["originator_version"], r["topic"], r["state"])
-                    for r in cursor.fetchall()]
-    values = ", ".join("(?, ?)" for _ in keys)
-    sql = (f"WITH k (id, v) AS (VALUES {values}) SELECT s.originator_id,"  # noqa: S608
-           " s.originator_version, s.topic, s.state FROM k CROSS JOIN"
-           f" {table} s ON s.originator_id = k.id AND s.originator_version = k.v")
-    params = [item for key in keys for item in key]
+        sql = ("SELECT originator_id, originator_version, topic, state"  # noqa: S608
+               f' FROM "{datastore.schema}"."{table}" WHERE notification_id = ANY(%b::bigint[])'
+               " ORDER BY notification_id")
+        with datastore.get_connection() as connection, \
+                connection.cursor(row_factory=tuple_row, binary=True) as cursor:
+            cursor.execute(sql, (list(positions),))
+            rows: list[tuple[Any, int, str, Any]] = cursor.fetchall()
+            return rows
+    marks = ", ".join("?" * len(positions))
+    sql = (f"SELECT originator_id, originator_version, topic, state FROM {table}"  # noqa: S608
+           f" WHERE rowid IN ({marks}) ORDER BY rowid")
     with recorder.datastore.transaction(commit=False) as cursor:
-        cursor.execute(sql, params)
+        cursor.execute(sql, list(positions))
         return [tuple(row) for row in cursor.fetchall()]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from projections.audit_reads import AuditReadView
 from projections.consent import ConsentView
 from projections.customers import CustomerView
 from projections.disclosures import DisclosureView
@@ -16,7 +17,8 @@ from projections.view import View
 
 def all_views() -> list[View]:
     return [CustomerView(), SalesView(), ServiceView(), MarketingView(), ConsentView(), DisclosureView(),
-            PrmDealsView(), PrmView(), LogIndexView()]
+            PrmDealsView(), PrmView(), LogIndexView(),
+            AuditReadView()]
 
 
 def views_named(names: list[str] | None) -> list[View]:

@@ -47,11 +47,15 @@ def view_positions(database: ViewDatabase) -> dict[str, int]:
             database.query("SELECT view, position FROM crmhub_view_positions ORDER BY view")}
 
 
-def wait_for_views(database: ViewDatabase, position: int, *, timeout: float) -> bool:
-    """Read-your-writes when other processes run the views: poll their positions."""
+def wait_for_views(database: ViewDatabase, position: int, *, timeout: float,
+                   names: Sequence[str] | None = None) -> bool:
+    """Read-your-writes when other processes run the views (all, or those named): poll
+    their positions."""
     deadline = time.monotonic() + timeout
     while True:
-        if min(view_positions(database).values(), default=position) >= position:
+        positions = view_positions(database)
+        if min((p for view, p in positions.items() if names is None or view in names),
+               default=position) >= position:
             return True
         if time.monotonic() >= deadline:
             return False
@@ -246,12 +250,20 @@ class ProjectionRunner:
                 logger.warning("LISTEN connection lost; polling until it is back")
                 self._stopping.wait(self.poll_interval)
 
-    def wait_for(self, position: int, timeout: float) -> bool:
-        """Block until every view has applied `position` (or `timeout` seconds passed)."""
+    def wait_for(self, position: int, timeout: float, *,
+                 names: Sequence[str] | None = None) -> bool:
+        """Block until every view (or those named) has applied `position` (or `timeout`
+        seconds passed)."""
         self._wakeup.set()
         deadline = time.monotonic() + timeout
+
+        def applied() -> int:
+            if names is None:
+                return self.position
+            return min((self._positions.get(name, 0) for name in names), default=position)
+
         with self._progress:
-            while self.position < position:
+            while applied() < position:
                 remaining = deadline - time.monotonic()
                 if remaining <= 0:
                     return False

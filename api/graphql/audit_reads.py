@@ -2,10 +2,11 @@
 
 `RecordAuditReads` runs around every operation. When the caller's role is `auditor`, it
 records, after the operation ran and before its result leaves, one `AuditRead`
-(`privacy.audit_reads`): the principal and role, the operation's name, each root field
-that returned data (name, alias, arguments as sent, variables filled in) and the ids the
-read named — every argument of type ID, and what resolvers add with `read_subjects` (the
-data subjects of a history page). A root field that failed (FORBIDDEN, NOT_FOUND,
+(`privacy.audit_reads`, listed from the view `projections.audit_reads`): the principal
+and role, the operation's name, each root field that returned data (name, alias,
+arguments as sent, variables filled in) and the ids the read named — every argument of
+type ID, and what resolvers add with `read_subjects` (the data subjects of a history
+page). A root field that failed (FORBIDDEN, NOT_FOUND,
 BAD_USER_INPUT) read nothing and is not recorded; an operation of which nothing succeeded
 records nothing. If the record cannot be committed, the whole response is replaced by an
 INTERNAL error: no data leaves unrecorded. It needs no resolver hook, so any new query
@@ -47,12 +48,14 @@ from strawberry.extensions import SchemaExtension
 from strawberry.scalars import JSON
 
 from api.graphql.auth import requires
-from api.graphql.context import Context, Info, read
+from api.graphql.context import Context, Info, caught_up, read
 from api.graphql.errors import user_error
 from api.graphql.pagination import Connection, connection
 from api.permissions import Action
 from domain.errors import InvalidValueError
-from privacy.audit_reads import AuditReadEntry, ReadField, audit_reads
+from privacy.audit_reads import ReadField
+from projections.audit_reads import AuditReadEntry, audit_reads
+from projections.database import ViewDatabase
 from projections.pages import Page, decode_cursor, encode_cursor, page_size
 
 logger = logging.getLogger("crmhub.audit")
@@ -212,7 +215,7 @@ class AuditRead:
                    subject_ids=[strawberry.ID(str(s)) for s in entry.subjects], at=entry.at)
 
 
-def _page(hub: Any, *, principal: str | None, start: datetime | None, end: datetime | None,
+def _page(views: ViewDatabase, *, principal: str | None, start: datetime | None, end: datetime | None,
           first: int, after: str | None) -> Page[AuditReadEntry]:
     if first > MAX_PAGE:
         raise InvalidValueError("first", f"must be between 1 and {MAX_PAGE}")
@@ -222,7 +225,7 @@ def _page(hub: Any, *, principal: str | None, start: datetime | None, end: datet
     key = decode_cursor(after, LIST, 1)
     if key is not None and not key[0].isdigit():
         raise InvalidValueError("after", "is not a cursor of this list")
-    found = audit_reads(hub, after=int(key[0]) if key else 0, principal=principal,
+    found = audit_reads(views, after=int(key[0]) if key else 0, principal=principal,
                         start=start, end=end, limit=size + 1)
     return Page(items=[(encode_cursor(LIST, [str(e.position)]), e) for e in found[:size]],
                 has_next_page=len(found) > size)
@@ -242,6 +245,9 @@ class AuditReadQuery:
         for name, moment in (("from", start), ("to", end)):
             if moment is not None and moment.tzinfo is None:
                 raise user_error(f"{name}: must carry a time zone", "BAD_USER_INPUT", field=name)
-        page = await read(info, _page, info.context.hub, principal=principal, start=start,
+        # The view shows every read recorded before this one (and this one's own, which
+        # is recorded after it answers, only to the next).
+        await caught_up(info.context, await read(info, info.context.hub.position))
+        page = await read(info, _page, info.context.views, principal=principal, start=start,
                           end=end, first=first, after=after)
         return connection(page, AuditRead.of)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import partial
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -65,13 +65,15 @@ async def run_command(info: Info, command: Callable[..., T], /, **arguments: Any
     return result
 
 
-async def caught_up(context: Context, position: int) -> None:
-    """Read-your-writes: wait (bounded) until the views show the log up to `position`."""
+async def caught_up(context: Context, position: int, *, views: Sequence[str] | None = None) -> None:
+    """Read-your-writes: wait (bounded) until the views (all, or those named) show the log
+    up to `position`."""
     timeout = context.settings.read_your_writes_timeout
     if context.runner is not None:
-        await to_thread.run_sync(context.runner.wait_for, position, timeout)
+        await to_thread.run_sync(partial(context.runner.wait_for, position, timeout, names=views))
     else:
-        await to_thread.run_sync(partial(wait_for_views, context.views, position, timeout=timeout))
+        await to_thread.run_sync(partial(wait_for_views, context.views, position, timeout=timeout,
+                                         names=views))
 
 
 async def read(info: Info, query: Callable[..., T], /, *args: Any, **kwargs: Any) -> T:

@@ -20,6 +20,7 @@ from api.permissions import Action
 from api.privacy import partner_records
 from domain.core import parse_id
 from privacy.export import subject_access_export
+from projections import audit_reads as audit_read_view
 from projections import customer_queries as queries
 from projections import disclosures as disclosure_view
 from projections.runner import view_positions
@@ -82,4 +83,5 @@ class SubjectAccessQuery:
         return await read(info, subject_access_export, context.hub, customer, found=found,
                           position=position,
                           shared_with=partial(disclosure_view.subject_disclosures, context.views),
+                          read_by_auditors=partial(audit_read_view.subject_reads, context.views),
                           more=more)

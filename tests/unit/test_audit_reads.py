@@ -8,21 +8,27 @@ import pytest
 
 from domain.errors import InvalidValueError
 from privacy.audit_read_commands import record_audit_read
-from privacy.audit_reads import ARGUMENTS_MAX, AuditRead, ReadField, audit_reads, reads_naming
+from privacy.audit_reads import ARGUMENTS_MAX, AuditRead, ReadField
+from projections.audit_reads import AuditReadView, audit_reads, reads_naming
+from projections.runner import ProjectionRunner
 from tests.stories import records_nothing
 
 
-def test_a_cli_read_is_recorded_and_listed(hub):
+def test_a_cli_read_is_recorded_and_listed(hub, views):
     subject = uuid.uuid4()
     record = record_audit_read(hub, actor="cli:ann", role="cli", operation="audit replay",
                                arguments={"customer": str(subject), "at": None},
                                subjects=[subject, subject])
-    [entry] = audit_reads(hub)
+    runner = ProjectionRunner(hub, views, [AuditReadView()])
+    runner.setup()
+    runner.catch_up()
+    [entry] = audit_reads(views)
     assert (entry.id, entry.principal, entry.interface, entry.subjects) == (
         record, "cli:ann", "cli", [subject])
     assert entry.fields == [{"name": "audit replay", "alias": "",
                              "arguments": f'{{"at":null,"customer":"{subject}"}}'}]
-    assert reads_naming(hub, [subject]) == [entry] and reads_naming(hub, [uuid.uuid4()]) == []
+    assert reads_naming(views, [subject]) == [entry] and reads_naming(views, [uuid.uuid4()]) == []
+    assert audit_reads(views, principal="someone-else") == []
 
 
 @pytest.mark.parametrize(("change", "field"), [
