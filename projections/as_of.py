@@ -4,9 +4,10 @@
 before T, in log order. The log index (`projections.log_index`) says which events those
 are; a replay reads exactly them from the store, decodes them through the hub's mapper
 (personal fields decrypted, an erased person's blanked as everywhere else) and applies
-them with the same view classes the runner uses, inside one transaction with the same
-write-behind, into a scratch database: an in-memory SQLite database whatever the store
-(the views' SQL is written once for both). The answers then come from the same query
+them with the same view classes the runner uses, in one transaction, into a scratch
+database: an in-memory SQLite database whatever the store (the views' SQL is written
+once for both; in memory a statement costs less than holding it back, so no write-behind:
+the runner's property test shows both give the same tables). The answers then come from the same query
 functions as today's, so an as-of answer equals what the live view showed at T by
 construction.
 
@@ -45,7 +46,6 @@ from projections.database import SQLiteTransaction, Transaction, ViewDatabase
 from projections.log_index import LogIndexView
 from projections.runner import ProjectionRunner
 from projections.view import View
-from projections.writes import WriteBehind
 
 #: Stored events read (and decoded) per query.
 PAGE = 1000
@@ -84,13 +84,11 @@ class ScratchViews(ViewDatabase):
             self._connection.execute("COMMIT")
 
     def apply(self, events: Sequence[object]) -> None:
-        """Apply decoded events, in log order, to every view, as the runner does a page."""
-        tables = [table for view in self.views for table in view.tables]
+        """Apply decoded events, in log order, to every view, as the runner does a page
+        (statement by statement: in memory a statement costs less than holding it back)."""
         with self.transaction() as tx:
-            writes = WriteBehind(tx, tables)
             for view in self.views:
-                view.apply(writes, events)
-            writes.flush()
+                view.apply(tx, events)
 
     def purge(self, tables: Sequence[str]) -> None:
         """Nothing outlives the process: the database is in memory."""
