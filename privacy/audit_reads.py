@@ -24,12 +24,8 @@ the log.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
-from decimal import Decimal
-from enum import Enum
 from typing import Any
 from uuid import UUID
 
@@ -37,6 +33,7 @@ from eventsourcing.domain import event
 
 from domain import personal_data
 from domain.base import CrmAggregate, require, required_text
+from privacy.disclosures import canonical_json
 
 INTERFACES = ("graphql", "cli")
 FIELDS_MAX = 100
@@ -52,24 +49,6 @@ class ReadField:
     name: str
     alias: str = ""
     arguments: Mapping[str, Any] | None = None
-
-
-def canonical_json(value: Any) -> str:
-    """Keys sorted, no spaces; times ISO-8601, ids and decimals as text."""
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False,
-                      default=_plain)
-
-
-def _plain(value: Any) -> Any:
-    if isinstance(value, datetime | date):
-        return value.isoformat()
-    if isinstance(value, UUID | Decimal):
-        return str(value)
-    if isinstance(value, Enum):
-        return value.value
-    if isinstance(value, set | frozenset | tuple):
-        return sorted(value, key=str) if isinstance(value, set | frozenset) else list(value)
-    raise TypeError(f"{type(value).__name__} has no JSON form")
 
 
 class AuditRead(CrmAggregate):

@@ -61,12 +61,17 @@ class DisclosureRecord:
     response_hash: str
 
 
+def canonical_json(values: Any) -> str:
+    """Canonical JSON: keys sorted, no spaces, times and dates ISO-8601, ids and decimals
+    as text (the disclosure log's hashes and the audit reads' arguments)."""
+    return json.dumps(values, sort_keys=True, separators=(",", ":"), ensure_ascii=False,
+                      default=_canonical)
+
+
 def response_hash(values: Mapping[str, Any]) -> str:
-    """The SHA-256 (hex) of the canonical JSON of the values returned for one subject:
-    keys sorted, no spaces, UTF-8, times and dates ISO-8601, ids and decimals as text."""
-    canonical = json.dumps(values, sort_keys=True, separators=(",", ":"), ensure_ascii=False,
-                           default=_canonical)
-    return hashlib.sha256(canonical.encode()).hexdigest()
+    """The SHA-256 (hex) of the canonical JSON (UTF-8) of the values returned for one
+    subject."""
+    return hashlib.sha256(canonical_json(values).encode()).hexdigest()
 
 
 def _canonical(value: Any) -> Any:
