@@ -4,12 +4,11 @@ records of `partners` the subject-access export adds; shared by GraphQL and the 
 
 from __future__ import annotations
 
-import os
 import secrets
 from collections.abc import Sequence
 from uuid import UUID
 
-from api.settings import Settings
+from api.settings import Settings, generated_secret
 from domain.base import CrmAggregate
 from partners.deals import DealRegistration
 from privacy.keys import TABLE as KEYS_TABLE
@@ -30,18 +29,8 @@ def load_master_key(settings: Settings) -> bytes:
     """The master key from settings, else from the data directory (generated once)."""
     if settings.master_key:
         return bytes.fromhex(settings.master_key)
-    path = settings.master_key_file
-    if path.exists():
-        return bytes.fromhex(path.read_text().strip())
-    key = new_master_key()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:  # another process made it first: use theirs
-        return bytes.fromhex(path.read_text().strip())
-    with os.fdopen(fd, "w") as out:
-        out.write(key + "\n")
-    return bytes.fromhex(key)
+    hexdigits = generated_secret(settings.master_key_file, lambda: f"{new_master_key()}\n".encode())
+    return bytes.fromhex(hexdigits.decode().strip())
 
 
 def new_master_key() -> str:

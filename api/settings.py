@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import tempfile
+from collections.abc import Callable
 from functools import cached_property
 from pathlib import Path
 from typing import Literal
@@ -92,3 +95,22 @@ class Settings(BaseSettings):
     @cached_property
     def master_key_file(self) -> Path:
         return self.data_dir / "master-key.hex"
+
+
+def generated_secret(path: Path, generate: Callable[[], bytes]) -> bytes:
+    """The secret kept in `path`, made by `generate` the first time (readable by its owner
+    only). Processes starting together agree on one: each writes its own in full, and the
+    first to link it into place wins; the others read the winner's."""
+    if path.exists():
+        return path.read_bytes()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, draft = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")  # mode 0600
+    try:
+        with os.fdopen(fd, "wb") as out:
+            out.write(generate())
+        os.link(draft, path)
+    except FileExistsError:
+        pass  # another process linked its secret first
+    finally:
+        os.unlink(draft)
+    return path.read_bytes()

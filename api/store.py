@@ -31,6 +31,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any, cast
 
+import psycopg
 from eventsourcing.persistence import StoredEvent
 from eventsourcing.postgres import PostgresApplicationRecorder, PostgresDatastore
 from eventsourcing.utils import get_topic
@@ -40,7 +41,7 @@ from psycopg.sql import SQL, Identifier
 
 from domain.hub import AGGREGATES as CRM_AGGREGATES
 from domain.hub import Hub
-from domain.storage import store_settings
+from domain.storage import postgres_conninfo, schema_changes_locked, store_settings
 from partners.commands import PartnerCommands
 from partners.deal_commands import DealCommands
 from partners.deals import DealRegistration
@@ -112,7 +113,14 @@ def connect_hub(database_url: str, *, master_key: bytes, pool_size: int = 5) -> 
     """The hub on the store `database_url` names: on PostgreSQL with `ColumnArraysRecorder`,
     on SQLite with the library's own recorder; `master_key` (32 bytes, from
     `api.privacy.load_master_key`) wraps the data keys. Every process opens its hub here."""
-    postgres = store_settings(database_url)["PERSISTENCE_MODULE"] == "eventsourcing.postgres"
-    return cast(CrmHub, CrmHub.connect(
-        database_url, pool_size=pool_size, env={MASTER_KEY: master_key.hex()},
-        recorder_topic=get_topic(ColumnArraysRecorder) if postgres else None))
+    settings = store_settings(database_url)
+    env = {MASTER_KEY: master_key.hex()}
+    if settings["PERSISTENCE_MODULE"] != "eventsourcing.postgres":
+        return cast(CrmHub, CrmHub.connect(database_url, pool_size=pool_size, env=env))
+    # The library creates the event and snapshot tables, a type and a function in several
+    # transactions: processes starting on a new database at once take turns.
+    with psycopg.connect(**postgres_conninfo(settings), autocommit=True) as connection, \
+            schema_changes_locked(connection, settings.get("POSTGRES_SCHEMA"), "event store"):
+        return cast(CrmHub, CrmHub.connect(
+            database_url, pool_size=pool_size, env=env,
+            recorder_topic=get_topic(ColumnArraysRecorder)))

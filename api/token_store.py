@@ -24,6 +24,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from joserfc.jwk import ECKey
 
 from domain.errors import NotFoundError
+from domain.storage import lock_schema_changes
 from privacy.erasure import MASTER_KEY
 
 if TYPE_CHECKING:
@@ -75,6 +76,8 @@ class TokenStore:
         self._revoked = prefix + REVOKED_TABLE
         blob = "BYTEA" if postgres else "BLOB"
         with self._cursor() as cursor:
+            if postgres:
+                lock_schema_changes(cursor, schema, "tokens")
             cursor.execute(f"CREATE TABLE IF NOT EXISTS {self._keys} (kid TEXT PRIMARY KEY,"
                            f" wrapped_pem {blob} NOT NULL, created_at TEXT NOT NULL,"
                            " retired_at TEXT)")

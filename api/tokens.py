@@ -19,7 +19,6 @@ one consent purpose) never stand in for each other: `verify` accepts only the fi
 
 from __future__ import annotations
 
-import os
 import threading
 import time
 import uuid
@@ -34,7 +33,7 @@ from joserfc.errors import JoseError
 from joserfc.jwk import ECKey, GuestProtocol
 from joserfc.jwt import JWTClaimsRegistry
 
-from api.settings import Settings, SettingsError
+from api.settings import Settings, SettingsError, generated_secret
 from api.token_store import SigningKey, TokenStore
 from domain.errors import InvalidValueError
 from partners.tokens import token_id
@@ -86,15 +85,8 @@ def load_signing_key(settings: Settings) -> ECKey:
     """The ES256 key from settings, else from the data directory (generated once)."""
     if settings.signing_key:
         return _with_kid(ECKey.import_key(settings.signing_key))
-    path = settings.key_file
-    if path.exists():
-        return _with_kid(ECKey.import_key(path.read_bytes()))
-    key = ECKey.generate_key("P-256")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "wb") as out:
-        out.write(key.as_pem(private=True))
-    return _with_kid(key)
+    pem = generated_secret(settings.key_file, lambda: new_key_pem().encode())
+    return _with_kid(ECKey.import_key(pem))
 
 
 def new_key_pem() -> str:

@@ -8,6 +8,9 @@ that schema, which is how the tests give every test its own store.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from domain.errors import InvalidValueError
@@ -75,3 +78,41 @@ def _postgres(
     if schema:
         settings["POSTGRES_SCHEMA"] = schema[0]
     return settings
+
+
+def postgres_conninfo(settings: dict[str, str]) -> dict[str, Any]:
+    """psycopg's connection keywords for `store_settings`' PostgreSQL settings, with the
+    schema (if any) as the search path."""
+    schema = settings.get("POSTGRES_SCHEMA")
+    return {
+        "dbname": settings["POSTGRES_DBNAME"], "host": settings["POSTGRES_HOST"],
+        "port": settings["POSTGRES_PORT"], "user": settings["POSTGRES_USER"],
+        "password": settings["POSTGRES_PASSWORD"] or None,
+        "options": f"-c search_path={schema}" if schema else "",
+    }
+
+
+def lock_schema_changes(cursor: Any, schema: str | None, tables: str) -> None:
+    """PostgreSQL: wait until no other process is creating this group of crmhub's `tables`
+    in `schema`, and keep that right until this transaction ends. Processes starting on a
+    new database at once (`serve` beside `project` workers) would otherwise run the same
+    `CREATE ... IF NOT EXISTS` together, and one of them would fail: PostgreSQL does not
+    serialise them."""
+    cursor.execute("SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))",
+                   (_schema_key(schema, tables),))
+
+
+@contextmanager
+def schema_changes_locked(connection: Any, schema: str | None, tables: str) -> Iterator[None]:
+    """`lock_schema_changes` across several transactions: held by `connection` (in
+    autocommit mode) until the block ends."""
+    key = _schema_key(schema, tables)
+    connection.execute("SELECT pg_advisory_lock(hashtextextended(%s, 0))", (key,))
+    try:
+        yield
+    finally:
+        connection.execute("SELECT pg_advisory_unlock(hashtextextended(%s, 0))", (key,))
+
+
+def _schema_key(schema: str | None, tables: str) -> str:
+    return f"crmhub:schema:{schema or 'public'}:{tables}"

@@ -29,6 +29,7 @@ from uuid import UUID
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from domain.errors import InvalidTransitionError
+from domain.storage import lock_schema_changes
 
 KEY_BYTES = 32
 NONCE_BYTES = 12
@@ -67,6 +68,8 @@ class SubjectKeys:
         self._table = f'"{schema}".{TABLE}' if postgres and schema else TABLE
         blob = "BYTEA" if postgres else "BLOB"
         with self._cursor() as cursor:
+            if postgres:
+                lock_schema_changes(cursor, schema, "subject keys")
             cursor.execute(f"CREATE TABLE IF NOT EXISTS {self._table} (subject_id TEXT PRIMARY KEY,"
                            f" wrapped_key {blob}, erased_at TEXT)")
 

@@ -12,11 +12,11 @@ import re
 import sqlite3
 import threading
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from functools import lru_cache
 from typing import Any, Protocol
 
-from domain.storage import store_settings
+from domain.storage import lock_schema_changes, postgres_conninfo, store_settings
 
 Row = dict[str, Any]
 
@@ -47,6 +47,11 @@ class ViewDatabase:
         """One transaction; `write=False` for reads (one consistent snapshot, and on
         SQLite no writer lock)."""
         raise NotImplementedError  # pragma: no cover
+
+    def schema_transaction(self) -> AbstractContextManager[Transaction]:
+        """A write transaction for creating and dropping tables: one process at a time
+        (SQLite's writer lock serialises them already)."""
+        return self.transaction()
 
     def query(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
         with self.transaction(write=False) as tx:
@@ -166,14 +171,9 @@ class PostgresViews(ViewDatabase):
         from psycopg.rows import dict_row
         from psycopg_pool import ConnectionPool
 
-        schema = settings.get("POSTGRES_SCHEMA")
-        options = f"-c search_path={schema}" if schema else ""
+        self.schema = settings.get("POSTGRES_SCHEMA")
         self.channel = "crmhub_events"
-        self.conninfo: dict[str, Any] = {
-            "dbname": settings["POSTGRES_DBNAME"], "host": settings["POSTGRES_HOST"],
-            "port": settings["POSTGRES_PORT"], "user": settings["POSTGRES_USER"],
-            "password": settings["POSTGRES_PASSWORD"] or None, "options": options,
-        }
+        self.conninfo = postgres_conninfo(settings)
         self.pool = ConnectionPool(
             kwargs={**self.conninfo, "row_factory": dict_row}, min_size=1, max_size=pool_size,
             open=True, name="crmhub-views",
@@ -185,6 +185,12 @@ class PostgresViews(ViewDatabase):
         with self.pool.connection() as connection, connection.pipeline(), \
                 connection.transaction(), connection.cursor() as cursor:
             yield _PostgresTransaction(cursor)
+
+    @contextmanager
+    def schema_transaction(self) -> Iterator[Transaction]:
+        with self.transaction() as tx:
+            lock_schema_changes(tx.cursor, self.schema, "views")
+            yield tx
 
     def listen(self) -> Any:
         """A connection LISTENing to the event table's channel (wakes runners)."""

@@ -89,7 +89,7 @@ class ProjectionRunner:
         if self._column_types is not None:
             self._column_types.clear()
         table = self.positions_table
-        with self.database.transaction() as tx:
+        with self.database.schema_transaction() as tx:
             tx.execute(self._ddl())
             stored = {row["view"]: row for row in
                       tx.query(f"SELECT view, position, version FROM {table}")}  # noqa: S608
@@ -109,7 +109,7 @@ class ProjectionRunner:
 
     def reset(self, names: Sequence[str] | None = None) -> None:
         """Drop views (all, or those named) so that the next catch-up rebuilds them."""
-        with self.database.transaction() as tx:
+        with self.database.schema_transaction() as tx:
             tx.execute(self._ddl())
             for view in self.views:
                 if names is None or view.name in names:

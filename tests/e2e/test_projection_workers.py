@@ -109,7 +109,8 @@ def test_a_second_worker_waits_and_takes_over_when_the_first_dies(database_url, 
     def until(condition, what: str) -> None:
         deadline = time.monotonic() + 60
         while not condition():
-            assert time.monotonic() < deadline, what
+            logs = "".join(f"\n-- worker {log.stem}:\n{log.read_text()}" for _, log in workers)
+            assert time.monotonic() < deadline, what + logs
             time.sleep(0.05)
 
     workers = [worker("one"), worker("two")]
