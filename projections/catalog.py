@@ -16,9 +16,10 @@ from projections.view import View
 
 
 def all_views() -> list[View]:
-    return [CustomerView(), SalesView(), ServiceView(), MarketingView(), ConsentView(), DisclosureView(),
-            PrmDealsView(), PrmView(), LogIndexView(),
-            AuditReadView()]
+    """In the order a page is applied: the log index first (cheap, and all an as-of
+    replay waits for), then the department views."""
+    return [LogIndexView(), CustomerView(), SalesView(), ServiceView(), MarketingView(),
+            ConsentView(), DisclosureView(), PrmDealsView(), PrmView(), AuditReadView()]
 
 
 def views_named(names: list[str] | None) -> list[View]:

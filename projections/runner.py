@@ -156,8 +156,6 @@ class ProjectionRunner:
                     self._apply(view, stored if view.raw else events, after=after, last=last)
             if idle:
                 self._advance(idle, after=after, last=last)
-            with self._progress:
-                self._progress.notify_all()
             if on_page:
                 on_page(len(notifications))
         return self.position
@@ -185,7 +183,7 @@ class ProjectionRunner:
                 tx.execute(f"UPDATE {self.positions_table} SET position = ?"  # noqa: S608
                            " WHERE view = ?", (last, view.name))
                 done = last
-        self._positions[view.name] = done
+        self._moved({view.name: done})
 
     def _advance(self, views: Sequence[View], *, after: int, last: int) -> None:
         """Move views that care about no event of the page past it, in one transaction for
@@ -198,9 +196,17 @@ class ProjectionRunner:
             tx.execute(f"UPDATE {self.positions_table} SET position = ?"  # noqa: S608
                        f" WHERE view IN ({marks}) AND position >= ? AND position < ?",
                        (last, *names, after, last))
-            for row in tx.query(f"SELECT view, position FROM {self.positions_table}"  # noqa: S608
-                                f" WHERE view IN ({marks})", names):
-                self._positions[row["view"]] = row["position"]
+            moved = {row["view"]: row["position"] for row in tx.query(
+                f"SELECT view, position FROM {self.positions_table}"  # noqa: S608
+                f" WHERE view IN ({marks})", names)}
+        self._moved(moved)
+
+    def _moved(self, positions: dict[str, int]) -> None:
+        """Record views' new positions and wake whoever waits for them (as each view
+        commits: a wait for one view does not wait for the rest of the page)."""
+        with self._progress:
+            self._positions.update(positions)
+            self._progress.notify_all()
 
     # -- running in the background and waiting ---------------------------------------------
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -16,6 +17,7 @@ from domain.interactions import InteractionDraft
 from projections.catalog import all_views
 from projections.customers import CustomerView
 from projections.database import ViewDatabase
+from projections.log_index import LogIndexView
 from projections.runner import ProjectionRunner
 from tests.stories import opened_store, tables
 from tests.unit.marketing_stories import consent_to_marketing
@@ -129,6 +131,37 @@ def test_a_background_runner_lets_a_writer_read_its_write(hub, views):
         assert views.query("SELECT id FROM view_customers") == [{"id": str(ada)}]
         assert not runner.wait_for(hub.position() + 1, timeout=0.05)
     finally:
+        runner.stop()
+
+
+def test_a_wait_for_one_view_ends_when_that_view_has_applied_not_the_whole_page(hub, views):
+    held = threading.Event()
+    release = threading.Event()
+
+    class SlowView(CustomerView):
+        name = "slow_customers"
+
+        def apply(self, tx: Any, events: Any) -> None:
+            held.set()
+            assert release.wait(timeout=30), "the test never let the slow view finish"
+
+    runner = ProjectionRunner(hub, views, [LogIndexView(), SlowView()], poll_interval=5)
+    runner.setup()
+    runner.start()
+    try:
+        indexed: list[bool] = []
+        waiter = threading.Thread(target=lambda: indexed.append(runner.wait_for(
+            hub.position() + 1, timeout=30, names=[LogIndexView.name])))
+        waiter.start()  # waiting before the event exists
+        person(hub, "Ada", "Lovelace")
+        assert held.wait(timeout=10)  # the slow view is in the middle of the page
+        waiter.join(timeout=10)
+        assert indexed == [True]
+        assert not runner.wait_for(hub.position(), timeout=0.05)  # the page is not done
+        release.set()
+        assert runner.wait_for(hub.position(), timeout=10)
+    finally:
+        release.set()
         runner.stop()
 
 
