@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import functools
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import date
 from typing import Any, ParamSpec, TypeVar, cast
 from uuid import UUID
@@ -81,6 +81,18 @@ class HubCore(Application[UUID]):
     def decode(self, stored_events: Sequence[StoredEvent]) -> list[DomainEventProtocol[UUID]]:
         """The domain events of a page of stored events (a projection runner's page)."""
         return [self.mapper.to_domain_event(stored) for stored in stored_events]
+
+    def seal(self, data: bytes, *, subjects: Iterable[UUID], binding: bytes,
+             ) -> tuple[bytes, list[UUID]] | None:
+        """`data` derived from these data subjects' personal data (a replay's
+        checkpoint), sealed so that it opens only while none of them is erased, with the
+        subjects whose keys sealed it; None when it cannot be sealed. The hub of the
+        privacy layer seals with the subjects' keys; this one keeps no keys: None."""
+        return None
+
+    def unseal(self, sealed: bytes, *, subjects: Iterable[UUID], binding: bytes) -> bytes | None:
+        """What `seal` sealed with these subjects' keys, or None (one of them is erased)."""
+        return None
 
     def load(
         self, cls: type[A], aggregate_id: UUID | str, *, expected_version: int | None = None

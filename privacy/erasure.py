@@ -7,7 +7,7 @@ with the data keys kept beside the events, and the `erase_customer` command.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from uuid import UUID
 
 from eventsourcing.domain import DomainEventProtocol
@@ -42,6 +42,13 @@ class ErasureCommands(HubCore):
         """A page decoded with one read of its subjects' keys, not one per subject."""
         assert isinstance(self.mapper, PersonalDataMapper)
         return self.mapper.to_domain_events(stored_events)
+
+    def seal(self, data: bytes, *, subjects: Iterable[UUID], binding: bytes,
+             ) -> tuple[bytes, list[UUID]] | None:
+        return self.subject_keys.seal(data, subjects, binding)
+
+    def unseal(self, sealed: bytes, *, subjects: Iterable[UUID], binding: bytes) -> bytes | None:
+        return self.subject_keys.open(sealed, subjects, binding)
 
     @property
     def subject_keys(self) -> SubjectKeys:

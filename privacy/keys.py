@@ -23,10 +23,13 @@ import threading
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
 from uuid import UUID
 
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from domain.errors import InvalidTransitionError
 from domain.storage import lock_schema_changes
@@ -54,6 +57,7 @@ class SubjectKeys:
         if len(master_key) != KEY_BYTES:
             raise ValueError(f"the master key must be {KEY_BYTES} bytes")
         self._master = AESGCM(master_key)
+        self._master_key = master_key
         self._cache: dict[UUID, bytes | None] = {}
         self._cache_size = cache_size
         self._lock = threading.Lock()
@@ -140,6 +144,43 @@ class SubjectKeys:
     def is_erased(self, subject: UUID) -> bool:
         row = self._select(subject)
         return row is not None and row[0] is None
+
+    # -- sealing what was derived from personal data ---------------------------------------------
+
+    def seal(self, data: bytes, subjects: Iterable[UUID], binding: bytes,
+             ) -> tuple[bytes, list[UUID]] | None:
+        """`data` (derived from these subjects' personal data) sealed under a key derived
+        from the master key and the data key of each of them that has one, bound to
+        `binding`: it opens only while none of those is erased. Returns the sealed bytes
+        and the subjects whose keys sealed them; None if one of `subjects` is erased."""
+        used: list[UUID] = []
+        keys: list[bytes] = []
+        for subject in sorted(set(subjects), key=str):
+            key = self.key(subject)
+            if key is not None:
+                used.append(subject)
+                keys.append(key)
+            elif self.is_erased(subject):  # maybe since `data` was made: it may hold theirs
+                return None
+        nonce = os.urandom(NONCE_BYTES)
+        return nonce + self._derived(keys).encrypt(nonce, data, binding), used
+
+    def open(self, sealed: bytes, subjects: Iterable[UUID], binding: bytes) -> bytes | None:
+        """What `seal` sealed with these subjects' keys; None once one of them is erased
+        (or if the bytes or the binding are not the sealed ones)."""
+        keys = [self.key(subject) for subject in subjects]
+        if any(key is None for key in keys):
+            return None
+        try:
+            return self._derived(cast(list[bytes], keys)).decrypt(
+                sealed[:NONCE_BYTES], sealed[NONCE_BYTES:], binding)
+        except InvalidTag:
+            return None
+
+    def _derived(self, keys: list[bytes]) -> AESGCM:
+        secret = HKDF(algorithm=hashes.SHA256(), length=KEY_BYTES, salt=None,
+                      info=b"crmhub: sealed by subject keys").derive(self._master_key + b"".join(keys))
+        return AESGCM(secret)
 
     # -- storage ----------------------------------------------------------------------------------
 

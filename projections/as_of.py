@@ -40,6 +40,7 @@ from domain.core import parse_id
 from domain.customers import Customer
 from domain.errors import InvalidValueError, NotFoundError
 from domain.hub import Hub
+from projections import replay_checkpoints
 from projections.customer_queries import CustomerSummary, customer_summaries
 from projections.customers import CustomerView, iso
 from projections.database import SQLiteTransaction, Transaction, ViewDatabase
@@ -149,28 +150,45 @@ class CustomerAsOf:
 
 def customer_as_of(hub: Hub, database: ViewDatabase, customer_id: UUID | str, *,
                    at: datetime) -> CustomerAsOf:
-    """The customer 360 as it was at `at`, or `NotFoundError` (also before they existed)."""
+    """The customer 360 as it was at `at`, or `NotFoundError` (also before they existed).
+    Starts from the newest checkpoint that `at` allows (`projections.replay_checkpoints`)
+    and keeps a new one after a long replay."""
     uid = parse_id(customer_id, "id")
     moment = instant(at)
+    then = iso(moment)
     ensure_indexed(hub, database)
-    rows = database.query(
-        "SELECT position, aggregate_id, version FROM log_index WHERE customer_id = ?"
-        " AND recorded_at <= ? ORDER BY position", (str(uid), iso(moment)))
-    versions = {row["aggregate_id"]: row["version"] for row in rows}  # each one's latest then
+    rows = database.query("SELECT position, aggregate_id, version, recorded_at FROM log_index"
+                          " WHERE customer_id = ? ORDER BY position", (str(uid),))
+    replayed = [row for row in rows if row["recorded_at"] <= then]
+    versions = {row["aggregate_id"]: row["version"] for row in replayed}  # each one's latest
     if str(uid) not in versions:
         raise NotFoundError(Customer.KIND, uid)
     view = CustomerView()
     scratch = ScratchViews([view])
-    events = hub.decode(stored_events(hub, [row["position"] for row in rows],
+    start = replay_checkpoints.latest(hub, database, uid, recorded_through=then)
+    if start is not None:
+        replay_checkpoints.load(scratch, start)
+    after = start.position if start else 0
+    events = hub.decode(stored_events(hub, [row["position"] for row in replayed
+                                            if row["position"] > after],
                                       topics=handled_topics([view])))
     scratch.apply(events)
+    total = len(events) + (start.events if start else 0)
+    last = replayed[-1]["position"]
+    # A checkpoint needs every event of theirs up to `last` (none recorded after `at`).
+    whole = sum(1 for row in rows if row["position"] <= last) == len(replayed)
+    if len(events) >= replay_checkpoints.EVERY and whole:
+        replay_checkpoints.keep(
+            hub, database, uid, scratch, position=last, events=total,
+            recorded_through=max(row["recorded_at"] for row in replayed),
+            subjects=replay_checkpoints.subjects_of(events) | set(start.subjects if start else ()))
     found = customer_summaries(scratch, [str(uid)])
     profile: object = hub.repository.get(uid, version=versions[str(uid)])
     if str(uid) not in found or not isinstance(profile, Customer):
         scratch.close()
         raise NotFoundError(Customer.KIND, uid)
     return CustomerAsOf(at=moment, views=scratch, summary=found[str(uid)], profile=profile,
-                        versions=versions, events=len(events))
+                        versions=versions, events=total)
 
 
 # -- a department's views --------------------------------------------------------------------
