@@ -63,15 +63,24 @@ class ScratchViews(ViewDatabase):
 
     dialect = "sqlite"
 
-    def __init__(self, views: Sequence[View]) -> None:
+    def __init__(self, views: Sequence[View], *, image: bytes | None = None) -> None:
+        """Empty views, or those of an `image()` taken earlier (to go on replaying)."""
         self.views = list(views)
         self._connection = sqlite3.connect(":memory:", isolation_level=None,
                                            check_same_thread=False)
         self._lock = threading.Lock()
+        if image is not None:
+            self._connection.deserialize(image)
+            return
         with self.transaction() as tx:
             for view in self.views:
                 for statement in view.ddl:
                     tx.execute(statement)
+
+    def image(self) -> bytes:
+        """The whole database, as SQLite's file format."""
+        with self._lock:
+            return self._connection.serialize()
 
     @contextmanager
     def transaction(self, *, write: bool = True) -> Iterator[Transaction]:
@@ -164,10 +173,8 @@ def customer_as_of(hub: Hub, database: ViewDatabase, customer_id: UUID | str, *,
     if str(uid) not in versions:
         raise NotFoundError(Customer.KIND, uid)
     view = CustomerView()
-    scratch = ScratchViews([view])
     start = replay_checkpoints.latest(hub, database, uid, recorded_through=then)
-    if start is not None:
-        replay_checkpoints.load(scratch, start)
+    scratch = ScratchViews([view], image=start.image if start else None)
     after = start.position if start else 0
     events = hub.decode(stored_events(hub, [row["position"] for row in replayed
                                             if row["position"] > after],
@@ -179,7 +186,7 @@ def customer_as_of(hub: Hub, database: ViewDatabase, customer_id: UUID | str, *,
     whole = sum(1 for row in rows if row["position"] <= last) == len(replayed)
     if len(events) >= replay_checkpoints.EVERY and whole:
         replay_checkpoints.keep(
-            hub, database, uid, scratch, position=last, events=total,
+            hub, database, uid, scratch.image(), position=last, events=total,
             recorded_through=max(row["recorded_at"] for row in replayed),
             subjects=replay_checkpoints.subjects_of(events) | set(start.subjects if start else ()))
     found = customer_summaries(scratch, [str(uid)])

@@ -1,12 +1,13 @@
 """Checkpoints of customer replays: an as-of replay need not start at the log's beginning.
 
 A replay of a customer with many events spends most of its time decoding and applying
-them. So a replay that applied at least `EVERY` events keeps what it built: the customer
-view's tables for that customer after every one of their events up to log position P
-(none left out by the instant asked for). A later replay as of T starts from the newest
-checkpoint whose events were all recorded at or before T (`recorded_through`), and
-applies only the customer's events after P: the same events in the same order as a
-replay from the beginning, so the same answer.
+them. So a replay that applied at least `EVERY` events keeps what it built: its scratch
+database (in SQLite's file format: the customer view's tables, holding that customer
+alone) after every one of their events up to log position P, none left out by the
+instant asked for. A later replay as of T starts from the newest checkpoint whose events
+were all recorded at or before T (`recorded_through`) and applies only the customer's
+events after P: the same events in the same order as a replay from the beginning, so the
+same answer.
 
 The tables hold personal data, so a checkpoint is sealed by the hub (`Hub.seal`: AES-GCM
 under a key derived from the master key and the data key of every person whose data the
@@ -14,8 +15,9 @@ replayed events held, bound to the customer, P and the view's layout version). O
 of them is erased, their key is gone and the checkpoint cannot be opened any more
 (crypto-shredding, as for the events themselves): the replay starts from the beginning
 and shows them erased, as it always did, and drops the dead checkpoint. Neither can the
-database's administrator read one or make one up. A new layout version of the customer
-view ignores the older checkpoints. Each customer keeps at most `KEEP`.
+database's administrator read one or make one up (nothing unsealed is ever loaded). A
+new layout version of the customer view ignores the older checkpoints. Each customer
+keeps at most `KEEP`.
 """
 
 from __future__ import annotations
@@ -25,14 +27,13 @@ import json
 import zlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any
 from uuid import UUID
 from weakref import WeakSet
 
 from domain.hub import Hub
 from domain.personal_data import PERSONAL_DATA
 from projections.customers import CustomerView
-from projections.database import Transaction, ViewDatabase
+from projections.database import ViewDatabase
 
 #: A replay that applied at least this many events keeps a checkpoint where it ended.
 EVERY = 200
@@ -55,8 +56,8 @@ class Checkpoint:
     events: int
     #: The subjects whose data the tables hold (whose keys sealed them).
     subjects: tuple[UUID, ...]
-    #: Table name -> (columns, rows).
-    tables: dict[str, tuple[list[str], list[list[Any]]]]
+    #: The scratch database of the customer view then (`ScratchViews.image()`).
+    image: bytes
 
 
 def latest(hub: Hub, database: ViewDatabase, customer_id: UUID, *,
@@ -78,23 +79,20 @@ def latest(hub: Hub, database: ViewDatabase, customer_id: UUID, *,
             dead.append(row["position"])
             continue
         found = Checkpoint(position=row["position"], events=row["events"], subjects=subjects,
-                           tables={name: (columns, rows) for name, (columns, rows)
-                                   in json.loads(zlib.decompress(opened)).items()})
+                           image=zlib.decompress(opened))
         break
     if dead:
         _drop(database, customer_id, dead)
     return found
 
 
-def keep(hub: Hub, database: ViewDatabase, customer_id: UUID, scratch: ViewDatabase, *,
+def keep(hub: Hub, database: ViewDatabase, customer_id: UUID, image: bytes, *,
          position: int, events: int, recorded_through: str, subjects: Iterable[UUID]) -> bool:
-    """Keep the scratch database's customer tables as the customer's checkpoint at
-    `position` (every event of theirs up to it applied: `events` of them, the latest
-    recorded at `recorded_through`). False if it cannot be sealed (someone in it was
-    erased meanwhile)."""
-    with scratch.transaction(write=False) as tx:
-        tables = {table: _rows(tx, table) for table in CustomerView.tables}
-    data = zlib.compress(json.dumps(tables, separators=(",", ":")).encode(), 1)
+    """Keep `image`, the scratch database of the customer view after every event of the
+    customer up to `position` (`events` of them, the latest recorded at
+    `recorded_through`), as their checkpoint there. False if it cannot be sealed (someone
+    in it was erased meanwhile)."""
+    data = zlib.compress(image, 1)
     sealed = hub.seal(data, subjects=subjects, binding=_binding(customer_id, position))
     if sealed is None:
         return False
@@ -113,17 +111,6 @@ def keep(hub: Hub, database: ViewDatabase, customer_id: UUID, scratch: ViewDatab
     return True
 
 
-def load(scratch: ViewDatabase, checkpoint: Checkpoint) -> None:
-    """Put the checkpoint's rows into an empty scratch database of the customer view."""
-    with scratch.transaction() as tx:
-        for table, (columns, rows) in checkpoint.tables.items():
-            if not rows:
-                continue
-            marks = ", ".join("?" * len(columns))
-            tx.executemany(f"INSERT INTO {table} ({', '.join(columns)})"  # noqa: S608
-                           f" VALUES ({marks})", rows)
-
-
 def subjects_of(events: Sequence[object]) -> set[UUID]:
     """The data subjects whose personal fields these decoded events carry."""
     found: set[UUID] = set()
@@ -134,12 +121,6 @@ def subjects_of(events: Sequence[object]) -> set[UUID]:
             if subject is not None:
                 found.add(subject if isinstance(subject, UUID) else UUID(str(subject)))
     return found
-
-
-def _rows(tx: Transaction, table: str) -> tuple[list[str], list[list[Any]]]:
-    rows = tx.query(f"SELECT * FROM {table}")  # noqa: S608
-    columns = list(rows[0]) if rows else []
-    return columns, [list(row.values()) for row in rows]
 
 
 def _binding(customer_id: UUID, position: int) -> bytes:
