@@ -50,11 +50,11 @@ _created: WeakSet[ViewDatabase] = WeakSet()
 
 @dataclass(frozen=True)
 class Checkpoint:
-    #: Every event of the customer up to this log position is in `tables`.
+    #: Every event of the customer up to this log position is in `image`.
     position: int
     #: The events of theirs the customer view applied to get there.
     events: int
-    #: The subjects whose data the tables hold (whose keys sealed them).
+    #: The subjects whose data the image holds (whose keys sealed it).
     subjects: tuple[UUID, ...]
     #: The scratch database of the customer view then (`ScratchViews.image()`).
     image: bytes
