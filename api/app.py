@@ -5,6 +5,7 @@ from __future__ import annotations
 import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from functools import partial
 from typing import Annotated
 
 from fastapi import Depends, FastAPI, Request
@@ -14,9 +15,10 @@ from strawberry.fastapi import GraphQLRouter
 from api import metrics
 from api.graphql.context import Context
 from api.graphql.schema import build_schema
-from api.lead_offers import LeadOfferSweeper
+from api.lead_offers import sweep_lead_offers
 from api.ledger import ledger_runner
 from api.partner.router import install as install_partner_api
+from api.periodic import Periodic
 from api.privacy import load_master_key
 from api.settings import Settings
 from api.store import CrmHub, connect_hub
@@ -24,6 +26,7 @@ from api.token_store import attach_tokens
 from api.tokens import InvalidTokenError, Principal, TokenService
 from projections.catalog import all_views
 from projections.chain import chained_position
+from projections.checkpoint_keeper import CheckpointKeeper
 from projections.database import ViewDatabase
 from projections.runner import ProjectionRunner, view_positions
 
@@ -70,15 +73,22 @@ def create_app(settings: Settings | None = None, *, hub: CrmHub | None = None,
         if settings.run_projections:
             app.state.ledger.start()
         # Lead offers past their expiry time out and move on without anyone asking.
-        sweeper = LeadOfferSweeper(app.state.hub, app.state.views,
-                                   interval=settings.lead_offer_sweep)
-        if settings.lead_offer_sweep > 0:
-            sweeper.start()
+        sweeper = Periodic("lead_offers", partial(sweep_lead_offers, app.state.hub, app.state.views),
+                           interval=settings.lead_offer_sweep,
+                           done="%d lead offer(s) timed out and moved on")
+        # Customers' replay checkpoints follow their histories (`customerAsOf` as of now).
+        keeper = Periodic("replay_checkpoints",
+                          CheckpointKeeper(app.state.hub, app.state.views).sweep,
+                          interval=settings.replay_checkpoint_sweep,
+                          done="kept the replay checkpoints of %d customer(s)")
+        for periodic in (sweeper, keeper):
+            periodic.start()
         if server:
             freeze_startup_objects()
         try:
             yield
         finally:
+            keeper.stop()
             sweeper.stop()
             app.state.ledger.stop()
             if app.state.runner:

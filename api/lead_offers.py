@@ -1,6 +1,6 @@
-"""Lead offers that lapse without anyone asking: the sweep, and the thread that runs it.
+"""Lead offers that lapse without anyone asking: the sweep.
 
-`crmhub serve` runs `LeadOfferSweeper` every `CRMHUB_LEAD_OFFER_SWEEP` seconds (0: never);
+`crmhub serve` sweeps every `CRMHUB_LEAD_OFFER_SWEEP` seconds (0: never, `api.periodic`);
 `crmhub partners expire-offers` and the admin mutation `expireLeadOffers` run one sweep.
 A sweep reads the offers past their expiry and every partner's load from the PRM view,
 and the hub records each time-out and offers the lead to the next eligible partner
@@ -10,15 +10,11 @@ another one moved on meanwhile is skipped, not recorded twice.
 
 from __future__ import annotations
 
-import logging
-import threading
 from datetime import UTC, datetime, timedelta
 
 from api.store import CrmHub
 from projections.database import ViewDatabase
 from projections.prm_queries import due_offers, partner_candidates
-
-logger = logging.getLogger("crmhub.lead_offers")
 
 #: The actor of the time-outs nobody asked for.
 SWEEPER = "system:lead-offers"
@@ -37,34 +33,3 @@ def sweep_lead_offers(hub: CrmHub, views: ViewDatabase, *, actor: str = SWEEPER,
     if not due:
         return 0
     return hub.expire_lead_offers(actor=actor, due=due, candidates=partner_candidates(views))
-
-
-class LeadOfferSweeper:
-    """Sweeps in a background thread every `interval` seconds until `stop()`."""
-
-    def __init__(self, hub: CrmHub, views: ViewDatabase, *, interval: float) -> None:
-        self.hub = hub
-        self.views = views
-        self.interval = interval
-        self._stopping = threading.Event()
-        self._thread: threading.Thread | None = None
-
-    def start(self) -> None:
-        self._thread = threading.Thread(target=self._run, name="crmhub-lead-offers", daemon=True)
-        self._thread.start()
-
-    def stop(self) -> None:
-        self._stopping.set()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-            self._thread = None
-
-    def _run(self) -> None:
-        while not self._stopping.wait(self.interval):
-            try:
-                timed_out = sweep_lead_offers(self.hub, self.views)
-            except Exception:  # noqa: BLE001 - keep sweeping; the next round retries
-                logger.exception("lead offer sweep failed; retrying")
-                continue
-            if timed_out:
-                logger.info("%d lead offer(s) timed out and moved on", timed_out)

@@ -6,6 +6,9 @@ were at an instant, replayed from the log (`projections.as_of`), as `customerAsO
 - `--pipeline --at TIME [--owner ID]`: open opportunities per stage and currency then.
 - `--queue --at TIME [--first N]`: the cases being worked on then, oldest due first.
 
+`audit replay-checkpoints` keeps the replay checkpoints of the customers due one
+(`projections.checkpoint_keeper`), as `serve` does in the background.
+
 The department replays walk the log up to TIME with a progress bar. `--json` prints
 JSON. The read is recorded (`privacy.audit_read_commands.record_audit_read`, actor
 `cli:<os user>`) before anything is printed. Bad input (no or several of the three, a
@@ -35,6 +38,7 @@ from api.cli import _cli_actor, _table, err, open_hub, settings
 from domain.errors import DomainError
 from privacy.audit_read_commands import record_audit_read
 from projections import as_of, sales_queries, service_queries
+from projections.checkpoint_keeper import CheckpointKeeper
 from projections.customer_queries import customer_names, timeline
 from projections.customers import CustomerView
 from projections.database import ViewDatabase
@@ -119,6 +123,33 @@ def replay(
     finally:
         views.close()
         hub.close()
+
+
+@audit_app.command("replay-checkpoints")
+def keep_replay_checkpoints(
+    batch: Annotated[int, typer.Option(min=1, help="Customers replayed, at most.")] = 10_000,
+) -> None:
+    """Keep a replay checkpoint for every customer with many events after their newest
+    one (what `serve` does every CRMHUB_REPLAY_CHECKPOINT_SWEEP seconds), so that their
+    replays as of now start near it."""
+    config = settings()
+    hub = open_hub(config)
+    views = ViewDatabase.connect(config.database_url, pool_size=config.pool_size)
+    due = 0
+    try:
+        with err.status("finding the customers due a checkpoint") as status:
+            def progress(replayed: int, total: int) -> None:
+                nonlocal due
+                due = total
+                status.update(f"replaying customers: {replayed:,} of {total:,}")
+
+            kept = CheckpointKeeper(hub, views, batch=batch).sweep(on_progress=progress)
+    finally:
+        views.close()
+        hub.close()
+    typer.echo(f"kept a replay checkpoint for {kept:,} of {due:,} customer(s) due one")
+    if kept < due:
+        typer.echo(f"{due - kept:,} could not be kept: someone in them was erased")
 
 
 def _record(hub: Any, arguments: dict[str, Any], *, subjects: list[UUID]) -> None:

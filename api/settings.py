@@ -59,6 +59,8 @@ class Settings(BaseSettings):
     lead_offer_window: int = Field(default=48 * 3600, gt=0, le=90 * 24 * 3600)
     #: How often `serve` times out lapsed lead offers and moves them on (seconds; 0: never).
     lead_offer_sweep: float = Field(default=60.0, ge=0)
+    #: How often `serve` keeps the replay checkpoints of customers due one (seconds; 0: never).
+    replay_checkpoint_sweep: float = Field(default=30.0, ge=0)
     #: The partner endpoint's own, tighter limits (`POST /partner/graphql`).
     partner_max_query_depth: int = Field(default=8, ge=1)
     partner_max_aliases: int = Field(default=15, ge=1)

@@ -164,7 +164,64 @@ def customer_as_of(hub: Hub, database: ViewDatabase, customer_id: UUID | str, *,
     and keeps a new one after a long replay."""
     uid = parse_id(customer_id, "id")
     moment = instant(at)
-    then = iso(moment)
+    replay = _replay_customer(hub, database, uid, iso(moment))
+    if len(replay.applied) >= replay_checkpoints.EVERY:
+        replay.keep(hub, database)
+    found = customer_summaries(replay.views, [str(uid)])
+    profile: object = hub.repository.get(uid, version=replay.versions[str(uid)])
+    if str(uid) not in found or not isinstance(profile, Customer):
+        replay.views.close()
+        raise NotFoundError(Customer.KIND, uid)
+    return CustomerAsOf(at=moment, views=replay.views, summary=found[str(uid)], profile=profile,
+                        versions=replay.versions, events=replay.events)
+
+
+def keep_checkpoint(hub: Hub, database: ViewDatabase, customer_id: UUID) -> bool:
+    """Replay the customer as of now and keep a checkpoint at their newest event, unless
+    their newest checkpoint is there already. False when there was nothing new to keep or
+    it cannot be sealed (someone in it was erased); `NotFoundError` for no such customer."""
+    replay = _replay_customer(hub, database, customer_id, iso(datetime.now(UTC)))
+    try:
+        return replay.keep(hub, database)
+    finally:
+        replay.views.close()
+
+
+@dataclass
+class _CustomerReplay:
+    customer_id: UUID
+    #: The customer view's tables for the customer as they stood.
+    views: ScratchViews
+    #: The latest version then of every aggregate that concerns the customer.
+    versions: dict[str, int]
+    #: The checkpoint it started from (or None: the log's beginning).
+    start: replay_checkpoints.Checkpoint | None
+    #: The decoded events applied after `start`.
+    applied: list[Any]
+    #: The log position of the customer's last event replayed, and when it was recorded.
+    last: int
+    recorded_through: str
+    #: Every event of theirs up to `last` is in (none was recorded after the instant).
+    whole: bool
+
+    @property
+    def events(self) -> int:
+        return len(self.applied) + (self.start.events if self.start else 0)
+
+    def keep(self, hub: Hub, database: ViewDatabase) -> bool:
+        """Keep the tables as the customer's checkpoint at `last`: True if kept."""
+        if not self.whole or (self.start is not None and self.start.position >= self.last):
+            return False
+        subjects = replay_checkpoints.subjects_of(self.applied)
+        return replay_checkpoints.keep(
+            hub, database, self.customer_id, self.views.image(), position=self.last,
+            events=self.events, recorded_through=self.recorded_through,
+            subjects=subjects | set(self.start.subjects if self.start else ()))
+
+
+def _replay_customer(hub: Hub, database: ViewDatabase, uid: UUID, then: str) -> _CustomerReplay:
+    """The customer view replayed for one customer up to `then` (ISO-8601 UTC), from the
+    newest checkpoint that allows; `NotFoundError` before they existed."""
     ensure_indexed(hub, database)
     rows = database.query("SELECT position, aggregate_id, version, recorded_at FROM log_index"
                           " WHERE customer_id = ? ORDER BY position", (str(uid),))
@@ -176,26 +233,19 @@ def customer_as_of(hub: Hub, database: ViewDatabase, customer_id: UUID | str, *,
     start = replay_checkpoints.latest(hub, database, uid, recorded_through=then)
     scratch = ScratchViews([view], image=start.image if start else None)
     after = start.position if start else 0
-    events = hub.decode(stored_events(hub, [row["position"] for row in replayed
-                                            if row["position"] > after],
-                                      topics=handled_topics([view])))
-    scratch.apply(events)
-    total = len(events) + (start.events if start else 0)
-    last = replayed[-1]["position"]
-    # A checkpoint needs every event of theirs up to `last` (none recorded after `at`).
-    whole = sum(1 for row in rows if row["position"] <= last) == len(replayed)
-    if len(events) >= replay_checkpoints.EVERY and whole:
-        replay_checkpoints.keep(
-            hub, database, uid, scratch.image(), position=last, events=total,
-            recorded_through=max(row["recorded_at"] for row in replayed),
-            subjects=replay_checkpoints.subjects_of(events) | set(start.subjects if start else ()))
-    found = customer_summaries(scratch, [str(uid)])
-    profile: object = hub.repository.get(uid, version=versions[str(uid)])
-    if str(uid) not in found or not isinstance(profile, Customer):
+    try:
+        events = hub.decode(stored_events(hub, [row["position"] for row in replayed
+                                                if row["position"] > after],
+                                          topics=handled_topics([view])))
+        scratch.apply(events)
+    except BaseException:
         scratch.close()
-        raise NotFoundError(Customer.KIND, uid)
-    return CustomerAsOf(at=moment, views=scratch, summary=found[str(uid)], profile=profile,
-                        versions=versions, events=total)
+        raise
+    last = replayed[-1]["position"]
+    return _CustomerReplay(
+        customer_id=uid, views=scratch, versions=versions, start=start, applied=events,
+        last=last, recorded_through=max(row["recorded_at"] for row in replayed),
+        whole=sum(1 for row in rows if row["position"] <= last) == len(replayed))
 
 
 # -- a department's views --------------------------------------------------------------------

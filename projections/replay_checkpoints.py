@@ -16,8 +16,14 @@ of them is erased, their key is gone and the checkpoint cannot be opened any mor
 (crypto-shredding, as for the events themselves): the replay starts from the beginning
 and shows them erased, as it always did, and drops the dead checkpoint. Neither can the
 database's administrator read one or make one up (nothing unsealed is ever loaded). A
-new layout version of the customer view ignores the older checkpoints. Each customer
-keeps at most `KEEP`.
+new layout version of the customer view ignores the older checkpoints.
+
+Replays keep checkpoints, and so does `projections.checkpoint_keeper` in the background:
+for every customer with `EVERY` or more events after their newest one (`due`), so that a
+replay as of now never has to apply many. Each customer keeps their `KEEP` newest and,
+of the older ones, the newest with 1, 2-3, 4-7, ... times `EVERY` events (`_spaced`): a
+replay as of any past instant starts at most about half of the events then from its end,
+and the checkpoints of a long history take room in proportion to it, not its square.
 """
 
 from __future__ import annotations
@@ -37,7 +43,7 @@ from projections.database import ViewDatabase
 
 #: A replay that applied at least this many events keeps a checkpoint where it ended.
 EVERY = 200
-#: Checkpoints kept per customer (the newest).
+#: The newest checkpoints kept per customer (beside the older, spaced out ones).
 KEEP = 3
 TABLE = "as_of_checkpoints"
 DDL = (f"CREATE TABLE IF NOT EXISTS {TABLE} ("
@@ -64,7 +70,7 @@ def latest(hub: Hub, database: ViewDatabase, customer_id: UUID, *,
            recorded_through: str) -> Checkpoint | None:
     """The newest checkpoint of the customer whose events were all recorded at or before
     `recorded_through` (ISO-8601 UTC) and that can still be opened."""
-    _ensure_table(database)
+    ensure_table(database)
     rows = database.query(
         f"SELECT position, events, subjects, sealed FROM {TABLE}"  # noqa: S608
         " WHERE customer_id = ? AND layout = ? AND recorded_through <= ?"
@@ -97,18 +103,45 @@ def keep(hub: Hub, database: ViewDatabase, customer_id: UUID, image: bytes, *,
     if sealed is None:
         return False
     ciphertext, used = sealed
-    _ensure_table(database)
+    ensure_table(database)
+    customer = str(customer_id)
     with database.transaction() as tx:
+        tx.execute(f"DELETE FROM {TABLE} WHERE customer_id = ? AND layout <> ?",  # noqa: S608
+                   (customer, CustomerView.version))
         tx.execute(f"INSERT INTO {TABLE} (customer_id, position, layout, recorded_through,"  # noqa: S608
                    " events, subjects, sealed) VALUES (?, ?, ?, ?, ?, ?, ?)"
                    " ON CONFLICT (customer_id, position) DO NOTHING",
-                   (str(customer_id), position, CustomerView.version, recorded_through, events,
+                   (customer, position, CustomerView.version, recorded_through, events,
                     json.dumps([str(subject) for subject in used]),
                     base64.b64encode(ciphertext).decode()))
-        tx.execute(f"DELETE FROM {TABLE} WHERE customer_id = ? AND position NOT IN ("  # noqa: S608
-                   f" SELECT position FROM {TABLE} WHERE customer_id = ?"
-                   " ORDER BY position DESC LIMIT ?)", (str(customer_id), str(customer_id), KEEP))
+        spaced = _spaced([(row["position"], row["events"]) for row in tx.query(
+            f"SELECT position, events FROM {TABLE} WHERE customer_id = ?",  # noqa: S608
+            (customer,))])
+        tx.execute(f"DELETE FROM {TABLE} WHERE customer_id = ?"  # noqa: S608
+                   f" AND position NOT IN ({', '.join('?' * len(spaced))})", (customer, *spaced))
     return True
+
+
+def due(database: ViewDatabase, *, limit: int) -> list[tuple[UUID, int]]:
+    """Up to `limit` customers with at least `EVERY` events in the log index after their
+    newest checkpoint of today's layout (or with no checkpoint), most behind first, each
+    with the log position of their newest event."""
+    ensure_table(database)
+    rows = database.query(
+        "SELECT i.customer_id, COUNT(*) AS behind, MAX(i.position) AS newest"  # noqa: S608
+        f" FROM log_index i LEFT JOIN (SELECT customer_id, MAX(position) AS position FROM {TABLE}"
+        "  WHERE layout = ? GROUP BY customer_id) c ON c.customer_id = i.customer_id"
+        " WHERE i.customer_id IS NOT NULL AND i.position > COALESCE(c.position, 0)"
+        " GROUP BY i.customer_id HAVING COUNT(*) >= ?"
+        " ORDER BY behind DESC, i.customer_id LIMIT ?", (CustomerView.version, EVERY, limit))
+    return [(UUID(row["customer_id"]), int(row["newest"])) for row in rows]
+
+
+def drop_outdated(database: ViewDatabase) -> None:
+    """Drop the checkpoints of older layouts of the customer view (no replay uses them)."""
+    ensure_table(database)
+    with database.transaction() as tx:
+        tx.execute(f"DELETE FROM {TABLE} WHERE layout <> ?", (CustomerView.version,))  # noqa: S608
 
 
 def subjects_of(events: Sequence[object]) -> set[UUID]:
@@ -123,6 +156,20 @@ def subjects_of(events: Sequence[object]) -> set[UUID]:
     return found
 
 
+def _spaced(checkpoints: Sequence[tuple[int, int]]) -> list[int]:
+    """The positions to keep of these (position, events) checkpoints of one customer: the
+    `KEEP` newest, and of the others the newest in each doubling of `EVERY` events."""
+    newest_first = sorted(checkpoints, reverse=True)
+    kept = [position for position, _ in newest_first[:KEEP]]
+    doublings: set[int] = set()
+    for position, events in newest_first[KEEP:]:
+        doubling = (events // EVERY).bit_length()
+        if doubling not in doublings:
+            doublings.add(doubling)
+            kept.append(position)
+    return kept
+
+
 def _binding(customer_id: UUID, position: int) -> bytes:
     return f"as-of checkpoint:{customer_id}:{position}:{CustomerView.version}".encode()
 
@@ -134,7 +181,8 @@ def _drop(database: ViewDatabase, customer_id: UUID, positions: list[int]) -> No
                    f" AND position IN ({marks})", (str(customer_id), *positions))
 
 
-def _ensure_table(database: ViewDatabase) -> None:
+def ensure_table(database: ViewDatabase) -> None:
+    """Create the checkpoints' table if it is missing (once per database object)."""
     if database not in _created:
         with database.schema_transaction() as tx:
             tx.execute(DDL)

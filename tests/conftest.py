@@ -33,8 +33,10 @@ pytest_plugins = [
 BASE_URL = os.environ.get("CRMHUB_DATABASE_URL", "sqlite:")
 # The CLI commands and worker processes the tests start open the hub with this key too.
 os.environ["CRMHUB_MASTER_KEY"] = TEST_MASTER_KEY.hex()
-# No lead offer sweeper in the background of a test unless it asks for one.
+# No lead offer sweeper nor replay checkpoint keeper in the background of a test unless it
+# asks for one.
 os.environ.setdefault("CRMHUB_LEAD_OFFER_SWEEP", "0")
+os.environ.setdefault("CRMHUB_REPLAY_CHECKPOINT_SWEEP", "0")
 
 
 def pytest_report_header() -> str:

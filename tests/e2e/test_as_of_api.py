@@ -12,7 +12,10 @@ import time
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from fastapi.testclient import TestClient
 
+from api.app import create_app
+from projections import replay_checkpoints
 from tests.e2e.sales_api_stories import ADVANCE, CLOSE, NEXT_MONTH, OPEN
 from tests.e2e.test_consent_api import GRANT, WITHDRAW, grant_input
 from tests.e2e.test_service_api import OPEN as OPEN_CASE
@@ -230,3 +233,23 @@ def test_the_queue_as_of_pages_and_filters_as_today(gql, history):
                          { edges { node { id assignee } } } }""", {"at": at}, role="auditor")
     assert [e["node"] for e in assigned["serviceQueueAsOf"]["edges"]] == [
         {"id": history["case"], "assignee": "agent-7"}]
+
+
+def test_serve_keeps_replay_checkpoints_in_the_background(gql, settings, hub, history, views,
+                                                          monkeypatch):
+    monkeypatch.setattr(replay_checkpoints, "EVERY", 4)
+    newest = views.query("SELECT MAX(position) AS p FROM log_index WHERE customer_id = ?",
+                         (history["ada"],))[0]["p"]
+
+    def kept() -> list[int]:
+        return [row["position"] for row in views.query(
+            f"SELECT position FROM {replay_checkpoints.TABLE} WHERE customer_id = ?",  # noqa: S608
+            (history["ada"],))]
+
+    with TestClient(create_app(settings.model_copy(update={"replay_checkpoint_sweep": 0.01}),
+                               hub=hub)):
+        for _ in range(500):  # up to 5 s for the keeper's first sweeps
+            if kept():
+                break
+            time.sleep(0.01)
+    assert kept() == [newest]

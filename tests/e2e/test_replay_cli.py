@@ -11,6 +11,7 @@ import pytest
 from typer.testing import CliRunner
 
 from api.cli import app
+from projections import replay_checkpoints
 from tests.e2e.test_as_of_api import (
     C360_AS_OF,
     PIPELINE_AS_OF,
@@ -108,3 +109,47 @@ def test_each_replay_records_the_read(env, hub, history):
     assert str(customer.subjects[0]) == history["ada"]
     assert json.loads(queue.fields[0]["arguments"])["queue"] is True
     assert history["ada"] in {str(subject) for subject in queue.subjects}
+
+
+def checkpointed(views, customer: str) -> list[int]:
+    return [row["position"] for row in views.query(
+        f"SELECT position FROM {replay_checkpoints.TABLE} WHERE customer_id = ?"  # noqa: S608
+        " ORDER BY position", (customer,))]
+
+
+def newest_event(views, customer: str) -> int:
+    return views.query("SELECT MAX(position) AS p FROM log_index WHERE customer_id = ?",
+                       (customer,))[0]["p"]
+
+
+def test_the_cli_keeps_the_replay_checkpoints_of_customers_due_one(env, gql, history, views,
+                                                                   monkeypatch):
+    monkeypatch.setattr(replay_checkpoints, "EVERY", 4)  # Ada and Bob have 4 events or more
+    result = runner.invoke(app, ["audit", "replay-checkpoints"], env=env)
+    assert result.exit_code == 0, result.output
+    assert "kept a replay checkpoint for 2 of 2 customer(s) due one" in result.output
+    for customer in (history["ada"], history["bob"]):
+        assert checkpointed(views, customer) == [newest_event(views, customer)]
+
+    at = an_instant()
+    # A replay as of now starts from it, and shows what a replay from the beginning shows.
+    from_checkpoint = gql.ok(C360_AS_OF, {"id": history["ada"], "at": at}, role="auditor")
+    with views.transaction() as tx:
+        tx.execute(f"DELETE FROM {replay_checkpoints.TABLE}")  # noqa: S608
+    assert gql.ok(C360_AS_OF, {"id": history["ada"], "at": at}, role="auditor") == from_checkpoint
+
+    with views.transaction() as tx:
+        tx.execute(f"DELETE FROM {replay_checkpoints.TABLE}")  # noqa: S608
+    result = runner.invoke(app, ["audit", "replay-checkpoints", "--batch", "1"], env=env)
+    assert result.exit_code == 0, result.output
+    assert "for 1 of 1 customer(s)" in result.output  # the one most behind, then
+    assert checkpointed(views, history["ada"]) == [newest_event(views, history["ada"])]
+    assert checkpointed(views, history["bob"]) == []
+
+
+def test_the_cli_refuses_a_batch_below_one_and_keeps_nothing(env, history, views, monkeypatch):
+    monkeypatch.setattr(replay_checkpoints, "EVERY", 4)
+    result = runner.invoke(app, ["audit", "replay-checkpoints", "--batch", "0"], env=env)
+    assert result.exit_code == 2
+    assert "--batch" in result.output
+    assert checkpointed(views, history["ada"]) == []

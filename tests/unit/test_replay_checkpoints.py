@@ -63,7 +63,7 @@ def test_replays_from_checkpoints_equal_the_live_view_at_every_instant(hub, view
     for at, live in seen:  # oldest first: each replay keeps a checkpoint for the next
         assert replay(hub, views, ada, at) == live, at
     kept = checkpoints(views, ada)
-    assert 0 < len(kept) <= replay_checkpoints.KEEP
+    assert len(kept) > replay_checkpoints.KEEP  # the newest, and older ones spaced out
     for at, live in reversed(seen):  # newest first: from a checkpoint where `at` allows one
         assert replay(hub, views, ada, at) == live, at
 
