@@ -149,7 +149,7 @@ def keep_replay_checkpoints(
         hub.close()
     typer.echo(f"kept a replay checkpoint for {kept:,} of {due:,} customer(s) due one")
     if kept < due:
-        typer.echo(f"{due - kept:,} could not be kept: someone in them was erased")
+        typer.echo(f"{due - kept:,} could not be kept (someone in them was erased)")
 
 
 def _record(hub: Any, arguments: dict[str, Any], *, subjects: list[UUID]) -> None:

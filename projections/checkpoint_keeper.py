@@ -1,4 +1,4 @@
-"""Replay checkpoints kept in the background, so that a replay as of now starts near it.
+"""Replay checkpoints kept in the background, so that a replay as of now starts near now.
 
 A replay keeps a checkpoint after applying `replay_checkpoints.EVERY` events, so only the
 first replay of a customer, the first after a new layout of the customer view and the
@@ -32,6 +32,9 @@ BATCH = 100
 
 
 class CheckpointKeeper:
+    """Sweeps for the customers due a checkpoint; one per process (it remembers whom it
+    could not keep one for)."""
+
     def __init__(self, hub: Hub, database: ViewDatabase, *, batch: int = BATCH) -> None:
         self.hub = hub
         self.database = database
