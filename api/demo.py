@@ -24,9 +24,9 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from api import demo_data as world
 from api.demo_partners import PartnerChapter
+from api.demo_sales import SalesChapter
 from api.store import CrmHub
 from domain.interactions import InteractionDraft
-from domain.quotes import QuoteLineDraft
 from domain.values import Channel, Department, Direction
 from privacy.audiences import consenting_grants
 from privacy.consent import Consent
@@ -65,6 +65,7 @@ class DemoBuilder:
         #: Leads still new or qualified, with when they were captured.
         self.open_leads: list[tuple[UUID, datetime]] = []
         self.partners = PartnerChapter(self)
+        self.sales = SalesChapter(self)
 
     # -- time ------------------------------------------------------------------------
 
@@ -79,18 +80,18 @@ class DemoBuilder:
     # -- steps -----------------------------------------------------------------------
 
     def steps(self) -> list[tuple[str, int, Callable[[], Iterator[None]]]]:
-        n, partners = self.size, self.partners
+        n, partners, sales = self.size, self.partners, self.sales
         return [
             ("customers", n, self.register_customers),
             ("consents", n, self.grant_consents),
             ("partners", len(world.PARTNERS), partners.register_partners),
             ("partner consents", n, partners.grant_partner_consents),
             ("campaigns", 12, self.run_campaigns),
-            ("leads", n // 2, self.work_leads),
+            ("leads", n // 2, sales.work_leads),
             ("lead offers", n // 4, partners.offer_leads),
             ("partner deals", n // 8, partners.register_deals),
             ("partner feedback", n // 3, partners.report_feedback),
-            ("opportunities", n // 3, self.work_opportunities),
+            ("opportunities", n // 3, sales.work_opportunities),
             ("cases", n * 4 // 5, self.work_cases),
             ("purchases", len(self.customers) or n, self.record_purchases),
             ("interactions", n, self.record_interactions),
@@ -223,84 +224,6 @@ class DemoBuilder:
             self.hub.record_campaign_response(actor=actor, campaign_id=campaign_id,
                                               customer_id=customer_id, response="unsubscribed",
                                               occurred_at=self.later(at, 48))
-
-    def work_leads(self) -> Iterator[None]:
-        sources = ["web_form", "trade_show", "referral", "partner", "campaign", "cold_call",
-                   "social_media", "purchased_list"]
-        for _ in range(self.size // 2):
-            at = self.moment(self.start)
-            owner = self.random.choice(world.STAFF["sales"])
-            given, family = self.fake.first_name(), self.fake.last_name()
-            lead_id = self.hub.capture_lead(
-                actor=owner, occurred_at=at, source=self.random.choice(sources),
-                channel=self.random.choice(["web", "phone", "email", "direct", "social"]),
-                given_name=given, family_name=family, company_name=self.fake.company(),
-                email=f"{given}.{family}@{self.fake.free_email_domain()}".lower().replace(" ", ""),
-                owner=owner,
-            )
-            roll = self.random.random()
-            if roll < 0.25:
-                self.hub.disqualify_lead(actor=owner, lead_id=lead_id, reason="no budget",
-                                         occurred_at=self.later(at, 72))
-            elif roll < 0.75:
-                qualified = self.later(at, 72)
-                self.hub.qualify_lead(actor=owner, lead_id=lead_id, occurred_at=qualified)
-                if roll < 0.5:
-                    converted = self.later(qualified, 120)
-                    self.hub.convert_lead(
-                        actor=owner, lead_id=lead_id, occurred_at=converted,
-                        opportunity_name=f"First order {family}",
-                        amount=Decimal(self.random.randrange(200, 8_000, 50)), currency=world.CURRENCY,
-                        expected_close_date=(converted + timedelta(days=45)).date())
-                    self.summary.add("converted leads")
-            if roll >= 0.5:
-                self.open_leads.append((lead_id, at))
-            self.summary.add("leads")
-            yield
-
-    def work_opportunities(self) -> Iterator[None]:
-        stages = ["qualification", "proposal", "negotiation"]
-        for _ in range(self.size // 3):
-            customer_id, known = self.random.choice(self.customers)
-            at = self.moment(known)
-            owner = self.random.choice(world.STAFF["sales"])
-            opportunity_id = self.hub.open_opportunity(
-                actor=owner, occurred_at=at, customer_id=customer_id, owner=owner,
-                name=self.random.choice(world.OPPORTUNITY_NAMES),
-                amount=Decimal(self.random.randrange(500, 60_000, 100)), currency=world.CURRENCY,
-                expected_close_date=(at + timedelta(days=self.random.randint(20, 120))).date())
-            for stage in stages[: self.random.randint(0, 3)]:
-                at = self.later(at, 24 * 12)
-                self.hub.advance_opportunity(actor=owner, opportunity_id=opportunity_id,
-                                             stage=stage, occurred_at=at)
-                if stage == "proposal":
-                    self.quote(owner, opportunity_id, at)
-            if at < self.end - timedelta(days=60):
-                outcome = self.random.choices(["won", "lost"], [2, 3])[0]
-                self.hub.close_opportunity(
-                    actor=owner, opportunity_id=opportunity_id, outcome=outcome,
-                    occurred_at=self.later(at, 24 * 14),
-                    reason=None if outcome == "won" else self.random.choice(
-                        ["price", "competitor", "no decision", "timing"]))
-            self.summary.add("opportunities")
-            yield
-
-    def quote(self, owner: str, opportunity_id: UUID, at: datetime) -> None:
-        lines = [QuoteLineDraft(sku=sku, description=name, quantity=self.random.randint(1, 20),
-                                unit_price=price,
-                                discount_percent=self.random.choice([None, "5", "10"]))
-                 for sku, name, _, price in self.random.sample(world.CATALOGUE, k=self.random.randint(1, 4))]
-        quote_id = self.hub.issue_quote(actor=owner, opportunity_id=opportunity_id,
-                                        currency=world.CURRENCY, lines=lines, occurred_at=at,
-                                        valid_until=(at + timedelta(days=30)).date())
-        decided = min(self.later(at, 24 * 6), at + timedelta(days=29))  # while still valid
-        roll = self.random.random()
-        if roll < 0.5:
-            self.hub.accept_quote(actor=owner, quote_id=quote_id, occurred_at=decided)
-        elif roll < 0.8:
-            self.hub.reject_quote(actor=owner, quote_id=quote_id, reason="too expensive",
-                                  occurred_at=decided)
-        self.summary.add("quotes")
 
     def work_cases(self) -> Iterator[None]:
         for _ in range(self.size * 4 // 5):
