@@ -37,6 +37,7 @@ class Entry:
     when: datetime
     picky: Picky
     required: str
+    code: str = strawberry.field(name="label", default="c")
 
     @strawberry.field
     def shout(self, times: int = 1) -> str:
@@ -52,7 +53,8 @@ def entry(index: int, **changes: Any) -> Entry:
     return Entry(**{**values, **changes})
 
 
-ENTRIES = [entry(0), entry(1, picky="refuse"), entry(2, required=None), entry(3), entry(4, count="x")]
+ENTRIES = [entry(0), entry(1, picky="refuse"), entry(2, required=None), entry(3), entry(4, count="x"),
+           entry(5, colour="red"), entry(6, colour="green"), entry(7, code="renamed")]
 
 
 @strawberry.type
@@ -82,6 +84,7 @@ def run(context: type, query: str) -> tuple[Any, list[tuple[str, list[Any] | Non
     "{ entries { name required } }",
     "{ nullableEntries { picky } }",
     "{ nullableEntries { count } }",
+    "{ nullableEntries { colour label } }",  # an enum's raw value, a bad one; a renamed field
 ])
 def test_the_short_path_answers_as_graphql_core_does(query):
     assert run(LeafExecutionContext, query) == run(StrawberryGraphQLCoreExecutionContext, query)
