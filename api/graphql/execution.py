@@ -13,10 +13,11 @@ enum types find a member's name by scanning the values: the short path reads the
 attribute with one `operator.attrgetter` and maps a member to its name with a dict.
 
 `LeafExecutionContext` takes the short path for exactly those fields and only when no
-extension wraps resolvers (no middleware). Anything else — a null, a value the scalar
-refuses, an awaitable — goes the ordinary way, which then raises the ordinary error at
-the ordinary path: the short path gives the same results and the same errors, only
-sooner.
+extension wraps resolvers (no middleware); an object whose fields are all such (a
+timeline entry) is completed in one loop, without a path or an awaitable check per
+field. Anything else — a null where the type forbids one, a value the scalar refuses, an
+awaitable — goes the ordinary way, which then raises the ordinary error at the ordinary
+path: the short path gives the same results and the same errors, only sooner.
 """
 
 from __future__ import annotations
@@ -35,6 +36,8 @@ from strawberry.schema.schema_converter import CustomGraphQLEnumType, GraphQLCor
 #: None for any other. The coercion returns None or `Undefined` where the ordinary path is
 #: to decide.
 _Plan = tuple[Callable[[Any], Any], Callable[[Any], Any], bool] | None
+#: (attribute getter, object type, the field's type) for a plain field holding an object.
+_Link = tuple[Callable[[Any], Any], GraphQLObjectType, Any] | None
 
 
 class LeafExecutionContext(StrawberryGraphQLCoreExecutionContext):
@@ -43,6 +46,7 @@ class LeafExecutionContext(StrawberryGraphQLCoreExecutionContext):
         manager = self.middleware_manager
         self._short = manager is None or not manager.middlewares
         self._plans: dict[tuple[str, str], _Plan] = {}
+        self._links: dict[tuple[str, str], _Link] = {}
         #: id(grouped fields) -> (them, each one's plan, or None if any field has none).
         self._objects: dict[int, tuple[Any, list[tuple[str, Any]] | None]] = {}
 
@@ -53,13 +57,17 @@ class LeafExecutionContext(StrawberryGraphQLCoreExecutionContext):
         the ordinary way (reading an attribute twice changes nothing)."""
         plans = self._object_plans(parent_type, grouped_field_set) if self._short else None
         if plans is not None:
-            results: dict[str, Any] = {}
-            for response_name, (coerce, read, nullable) in plans:
-                value = _complete(coerce, read(source_value), nullable)
-                if value is Undefined:
-                    break
-                results[response_name] = value
-            else:
+            results: dict[str, Any] | None = {}
+            try:
+                for response_name, (coerce, read, nullable) in plans:
+                    value = _complete(coerce, read(source_value), nullable)
+                    if value is Undefined:
+                        results = None
+                        break
+                    results[response_name] = value  # type: ignore[index]
+            except Exception:  # noqa: BLE001 - an attribute that would not read
+                results = None
+            if results is not None:
                 return results
         return super().execute_fields(parent_type, source_value, path, grouped_field_set,
                                       position_context)
@@ -69,11 +77,63 @@ class LeafExecutionContext(StrawberryGraphQLCoreExecutionContext):
         plan = self._field_plan(parent_type, field_details_list) if self._short else None
         if plan is not None:
             coerce, read, nullable = plan
-            value = _complete(coerce, read(source), nullable)
+            value = _complete(coerce, _read(read, source), nullable)
             if value is not Undefined:
                 return value
+        link = self._link(parent_type, field_details_list) if self._short and plan is None else None
+        if link is not None:
+            read_object, object_type, return_type = link
+            value = _read(read_object, source)
+            if value is None and not isinstance(return_type, GraphQLNonNull):
+                return None
+            if value is not None and value is not Undefined and not isinstance(value, Exception) \
+                    and not self.is_awaitable(value):
+                return self._complete_object(object_type, return_type, field_details_list, path,
+                                             value, position_context)
         return super().execute_field(parent_type, source, field_details_list, path,
                                      position_context)
+
+    def _complete_object(self, object_type: GraphQLObjectType, return_type: Any,
+                         field_details_list: Any, path: Path, value: Any,
+                         position_context: Any) -> Any:
+        """`value`'s fields, as graphql-core's `execute_field` completes an object it
+        resolved (its errors handled at this field, as there)."""
+        try:
+            completed = self.collect_and_execute_subfields(object_type, field_details_list,
+                                                           path, value, position_context)
+        except Exception as raw_error:  # noqa: BLE001 - located and collected, as there
+            self.handle_field_error(raw_error, return_type, field_details_list, path)
+            return None
+        if not self.is_awaitable(completed):
+            return completed
+
+        async def awaited() -> Any:
+            try:
+                return await completed
+            except Exception as raw_error:  # noqa: BLE001 - as above
+                self.handle_field_error(raw_error, return_type, field_details_list, path)
+                return None
+
+        return awaited()
+
+    def _link(self, parent_type: GraphQLObjectType, field_details_list: Any) -> _Link:
+        """A plain field holding an object (a connection's edge's node): read, then
+        completed without resolve info or the resolver's wrappers."""
+        if len(field_details_list) != 1:
+            return None
+        node = field_details_list[0].node
+        key = (parent_type.name, node.name.value)
+        if key in self._links:
+            return self._links[key]
+        field = self.schema.get_field(parent_type, key[1])
+        link: _Link = None
+        if field is not None and not field.args and not node.arguments \
+                and getattr(field.resolve, "_is_default", False):
+            object_type = field.type.of_type if isinstance(field.type, GraphQLNonNull) else field.type
+            if isinstance(object_type, GraphQLObjectType) and object_type.is_type_of is None:
+                link = (_reader(field), object_type, field.type)
+        self._links[key] = link
+        return link
 
     def _object_plans(self, parent_type: GraphQLObjectType,
                       grouped_field_set: Any) -> list[tuple[str, Any]] | None:
@@ -110,11 +170,21 @@ class LeafExecutionContext(StrawberryGraphQLCoreExecutionContext):
         return plan
 
 
+def _read(read: Callable[[Any], Any], source: Any) -> Any:
+    """The attribute, or `Undefined` if reading it fails (the ordinary path reports it)."""
+    try:
+        return read(source)
+    except Exception:  # noqa: BLE001
+        return Undefined
+
+
 def _complete(coerce: Callable[[Any], Any], value: Any, nullable: bool) -> Any:
     """The value as the ordinary path completes it, or `Undefined`: the ordinary path is
     to decide (and report the error)."""
     if value is None:
         return None if nullable else Undefined
+    if value is Undefined:
+        return Undefined
     try:
         coerced = coerce(value)
     except Exception:  # noqa: BLE001 - the ordinary path reports it

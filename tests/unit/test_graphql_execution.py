@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime
 from enum import Enum
 from typing import Any, NewType
@@ -29,6 +30,18 @@ class Colour(Enum):
 
 
 @strawberry.type
+class Inner:
+    label: str
+    value: str  # None in some: an error inside an object a plain field holds
+
+    @strawberry.field
+    async def later(self) -> str:
+        if self.label == "fails":
+            raise ValueError("not now")
+        return self.label.upper()
+
+
+@strawberry.type
 class Entry:
     name: str
     count: int
@@ -38,6 +51,8 @@ class Entry:
     picky: Picky
     required: str
     code: str = strawberry.field(name="label", default="c")
+    inner: Inner = strawberry.field(default_factory=lambda: Inner(label="in", value="v"))
+    maybe: Inner | None = None
 
     @strawberry.field
     def shout(self, times: int = 1) -> str:
@@ -54,7 +69,10 @@ def entry(index: int, **changes: Any) -> Entry:
 
 
 ENTRIES = [entry(0), entry(1, picky="refuse"), entry(2, required=None), entry(3), entry(4, count="x"),
-           entry(5, colour="red"), entry(6, colour="green"), entry(7, code="renamed")]
+           entry(5, colour="red"), entry(6, colour="green"), entry(7, code="renamed"),
+           entry(8, maybe=Inner(label="m", value="w")), entry(9, maybe=Inner(label="m", value=None)),
+           entry(10, inner=Inner(label="i", value=None)), entry(11, maybe=Inner(label="fails", value="x")),
+           entry(12, inner="not an Inner")]
 
 
 @strawberry.type
@@ -71,7 +89,7 @@ class Query:
 def run(context: type, query: str) -> tuple[Any, list[tuple[str, list[Any] | None]]]:
     schema = strawberry.Schema(query=Query, execution_context_class=context, config=StrawberryConfig(
         scalar_map={Picky: strawberry.scalar(name="Picky", serialize=_picky, parse_value=str)}))
-    result = schema.execute_sync(query)
+    result = asyncio.run(schema.execute(query))
     errors = sorted((error.message, error.path) for error in result.errors or [])
     return result.data, errors
 
@@ -85,6 +103,9 @@ def run(context: type, query: str) -> tuple[Any, list[tuple[str, list[Any] | Non
     "{ nullableEntries { picky } }",
     "{ nullableEntries { count } }",
     "{ nullableEntries { colour label } }",  # an enum's raw value, a bad one; a renamed field
+    "{ nullableEntries { inner { label value } maybe { label value } } }",  # objects, errors in them
+    "{ nullableEntries { maybe { later label } } }",  # an awaitable inside one
+    "{ nullableEntries { name inner { label } } }",  # a value that is not the object's type
 ])
 def test_the_short_path_answers_as_graphql_core_does(query):
     assert run(LeafExecutionContext, query) == run(StrawberryGraphQLCoreExecutionContext, query)
