@@ -15,7 +15,8 @@ attribute with one `operator.attrgetter` and maps a member to its name with a di
 `LeafExecutionContext` takes the short path for exactly those fields and only when no
 extension wraps resolvers (no middleware); an object whose fields are all such (a
 timeline entry) is completed in one loop, without a path or an awaitable check per
-field. Anything else — a null where the type forbids one, a value the scalar refuses, an
+field, and a plain field holding an object (an edge's node) without resolve info or
+the resolver's wrappers. Anything else — a null where the type forbids one, a value the scalar refuses, an
 awaitable — goes the ordinary way, which then raises the ordinary error at the ordinary
 path: the short path gives the same results and the same errors, only sooner.
 """
@@ -45,8 +46,8 @@ class LeafExecutionContext(StrawberryGraphQLCoreExecutionContext):
         super().__init__(*args, **kwargs)
         manager = self.middleware_manager
         self._short = manager is None or not manager.middlewares
-        self._plans: dict[tuple[str, str], _Plan] = {}
-        self._links: dict[tuple[str, str], _Link] = {}
+        #: (type, field) -> its plan if a plain leaf, its link if a plain object field.
+        self._fields: dict[tuple[str, str], tuple[_Plan, _Link]] = {}
         #: id(grouped fields) -> (them, each one's plan, or None if any field has none).
         self._objects: dict[int, tuple[Any, list[tuple[str, Any]] | None]] = {}
 
@@ -57,31 +58,29 @@ class LeafExecutionContext(StrawberryGraphQLCoreExecutionContext):
         the ordinary way (reading an attribute twice changes nothing)."""
         plans = self._object_plans(parent_type, grouped_field_set) if self._short else None
         if plans is not None:
-            results: dict[str, Any] | None = {}
+            results: dict[str, Any] = {}
             try:
                 for response_name, (coerce, read, nullable) in plans:
                     value = _complete(coerce, read(source_value), nullable)
                     if value is Undefined:
-                        results = None
                         break
-                    results[response_name] = value  # type: ignore[index]
-            except Exception:  # noqa: BLE001 - an attribute that would not read
-                results = None
-            if results is not None:
-                return results
+                    results[response_name] = value
+                else:
+                    return results
+            except Exception:  # noqa: BLE001,S110 - an attribute that would not read
+                pass
         return super().execute_fields(parent_type, source_value, path, grouped_field_set,
                                       position_context)
 
     def execute_field(self, parent_type: GraphQLObjectType, source: Any,
                       field_details_list: Any, path: Path, position_context: Any) -> Any:
-        plan = self._field_plan(parent_type, field_details_list) if self._short else None
+        plan, link = self._plain(parent_type, field_details_list) if self._short else _NEITHER
         if plan is not None:
             coerce, read, nullable = plan
             value = _complete(coerce, _read(read, source), nullable)
             if value is not Undefined:
                 return value
-        link = self._link(parent_type, field_details_list) if self._short and plan is None else None
-        if link is not None:
+        elif link is not None:
             read_object, object_type, return_type = link
             value = _read(read_object, source)
             if value is None and not isinstance(return_type, GraphQLNonNull):
@@ -116,25 +115,6 @@ class LeafExecutionContext(StrawberryGraphQLCoreExecutionContext):
 
         return awaited()
 
-    def _link(self, parent_type: GraphQLObjectType, field_details_list: Any) -> _Link:
-        """A plain field holding an object (a connection's edge's node): read, then
-        completed without resolve info or the resolver's wrappers."""
-        if len(field_details_list) != 1:
-            return None
-        node = field_details_list[0].node
-        key = (parent_type.name, node.name.value)
-        if key in self._links:
-            return self._links[key]
-        field = self.schema.get_field(parent_type, key[1])
-        link: _Link = None
-        if field is not None and not field.args and not node.arguments \
-                and getattr(field.resolve, "_is_default", False):
-            object_type = field.type.of_type if isinstance(field.type, GraphQLNonNull) else field.type
-            if isinstance(object_type, GraphQLObjectType) and object_type.is_type_of is None:
-                link = (_reader(field), object_type, field.type)
-        self._links[key] = link
-        return link
-
     def _object_plans(self, parent_type: GraphQLObjectType,
                       grouped_field_set: Any) -> list[tuple[str, Any]] | None:
         known = self._objects.get(id(grouped_field_set))
@@ -142,7 +122,7 @@ class LeafExecutionContext(StrawberryGraphQLCoreExecutionContext):
             return known[1]
         plans: list[tuple[str, Any]] | None = []
         for response_name, field_details_list in grouped_field_set.items():
-            plan = self._field_plan(parent_type, field_details_list)
+            plan = self._plain(parent_type, field_details_list)[0]
             if plan is None:
                 plans = None
                 break
@@ -151,23 +131,30 @@ class LeafExecutionContext(StrawberryGraphQLCoreExecutionContext):
         self._objects[id(grouped_field_set)] = (grouped_field_set, plans)
         return plans
 
-    def _field_plan(self, parent_type: GraphQLObjectType, field_details_list: Any) -> _Plan:
+    def _plain(self, parent_type: GraphQLObjectType, field_details_list: Any) -> tuple[_Plan, _Link]:
+        """A plain field's plan (a leaf) or link (an object, such as a connection edge's
+        node): asked for once here, no arguments, on Strawberry's default resolver."""
         if len(field_details_list) != 1:
-            return None
+            return _NEITHER
         node = field_details_list[0].node
         key = (parent_type.name, node.name.value)
-        if key in self._plans:
-            return self._plans[key]
+        if key in self._fields:
+            return self._fields[key]
         field = self.schema.get_field(parent_type, key[1])
-        plan: _Plan = None
+        found = _NEITHER
         if field is not None and not field.args and not node.arguments \
                 and getattr(field.resolve, "_is_default", False):
             nullable = not isinstance(field.type, GraphQLNonNull)
-            leaf = field.type if nullable else field.type.of_type
-            if isinstance(leaf, GraphQLScalarType | GraphQLEnumType):
-                plan = (_coercion(leaf), _reader(field), nullable)
-        self._plans[key] = plan
-        return plan
+            inner = field.type if nullable else field.type.of_type
+            if isinstance(inner, GraphQLScalarType | GraphQLEnumType):
+                found = ((_coercion(inner), _reader(field), nullable), None)
+            elif isinstance(inner, GraphQLObjectType) and inner.is_type_of is None:
+                found = (None, (_reader(field), inner, field.type))
+        self._fields[key] = found
+        return found
+
+
+_NEITHER: tuple[_Plan, _Link] = (None, None)
 
 
 def _read(read: Callable[[Any], Any], source: Any) -> Any:
