@@ -73,10 +73,6 @@ class CounterView(View):
     ddl = ("CREATE TABLE IF NOT EXISTS bench_event_counts"
            " (topic TEXT PRIMARY KEY, events BIGINT NOT NULL)",)
 
-    @classmethod
-    def cares_about(cls, event: object) -> bool:
-        return True
-
     def apply(self, tx: Transaction, events: Sequence[object]) -> None:
         for event in events:
             tx.execute("INSERT INTO bench_event_counts (topic, events) VALUES (?, 1) ON CONFLICT"

@@ -58,10 +58,6 @@ class AuditReadView(View):
     )
     positioned = True
 
-    @classmethod
-    def cares_about(cls, event: object) -> bool:
-        return get_topic(type(event)) == RECORDED
-
     def apply(self, tx: Transaction, events: Sequence[Any]) -> None:
         """`events`: (log position, event) pairs."""
         for position, e in events:

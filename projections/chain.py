@@ -113,10 +113,6 @@ class LedgerChain(View):
     def __init__(self, policy: CheckpointPolicy | None = None) -> None:
         self.policy = policy
 
-    @classmethod
-    def cares_about(cls, event: object) -> bool:
-        return True
-
     def apply(self, tx: Transaction, events: Sequence[Any]) -> None:
         notifications: Sequence[Notification] = events
         if not notifications:

@@ -48,10 +48,6 @@ class LogIndexView(View):
 
     positioned = True
 
-    @classmethod
-    def cares_about(cls, event: object) -> bool:
-        return True  # every event has a place in the log
-
     def apply(self, tx: Transaction, events: Sequence[Any]) -> None:
         """`events`: (log position, event) pairs."""
         # The aggregates of events that name no customer: whom earlier pages placed them with.

@@ -1,8 +1,8 @@
 """The runner that keeps views current, on SQLite and PostgreSQL alike.
 
 It reads the notification log a page at a time (one decode per event, shared by every
-view), and applies each view's share of the page in one transaction together with that
-view's new position. The position row is locked first (`FOR UPDATE` on PostgreSQL,
+view), and applies the page to every view behind it in one transaction together with
+their new positions. The position rows are locked first (`FOR UPDATE` on PostgreSQL,
 `BEGIN IMMEDIATE` on SQLite), so two runners of one view never apply an event twice:
 the second finds the position moved and skips what is done. Notification ids may have
 gaps; the runner never assumes consecutive ids.
@@ -24,7 +24,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, NamedTuple
 
 from domain.hub import Hub
 from projections.database import PostgresViews, Transaction, ViewDatabase
@@ -37,9 +37,6 @@ POSITIONS_DDL = (
     "CREATE TABLE IF NOT EXISTS crmhub_view_positions ("
     " view TEXT PRIMARY KEY, position BIGINT NOT NULL, version INTEGER NOT NULL)"
 )
-
-SELECT_POSITION = "SELECT position FROM crmhub_view_positions WHERE view = ?"
-
 
 def view_positions(database: ViewDatabase) -> dict[str, int]:
     """Each view's applied log position, as stored (whoever runs the views)."""
@@ -60,6 +57,14 @@ def wait_for_views(database: ViewDatabase, position: int, *, timeout: float,
         if time.monotonic() >= deadline:
             return False
         time.sleep(0.005)
+
+
+class _Page(NamedTuple):
+    """A page of the log: its stored notifications and (unless only raw views run) its
+    decoded events, each with its log position."""
+
+    stored: list[tuple[int, Any]]
+    events: list[tuple[int, Any]]
 
 
 class ProjectionRunner:
@@ -138,72 +143,61 @@ class ProjectionRunner:
         """Apply everything in the log now; return the position reached."""
         while not self._stopping.is_set():
             after = self.position
-            notifications = self.hub.recorder.select_notifications(
-                start=after + 1, limit=self.page_size)
-            if not notifications:
+            page = self._read(after)
+            if not page.stored:
                 break
-            last = notifications[-1].id
-            behind = [view for view in self.views if self._positions[view.name] < last]
-            stored = [(n.id, n) for n in notifications]
-            events: list[tuple[int, Any]] = []
-            if any(not view.raw for view in behind):
-                events = list(zip((n.id for n in notifications), self.hub.decode(notifications),
-                                  strict=True))
-            idle = [view for view in behind if not view.raw
-                    and not any(view.cares_about(event) for _, event in events)]
-            for view in behind:
-                if view not in idle:
-                    self._apply(view, stored if view.raw else events, after=after, last=last)
-            if idle:
-                self._advance(idle, after=after, last=last)
+            self._apply(page, after=after, last=page.stored[-1][0])
             if on_page:
-                on_page(len(notifications))
+                on_page(len(page.stored))
         return self.position
 
-    def _apply(self, view: View, events: Sequence[tuple[int, Any]], *, after: int,
-               last: int) -> None:
-        """Apply the page (events after log position `after`, up to `last`) to `view`."""
-        with self.database.transaction() as tx:
-            # Lock the position row: a second runner of this view waits here, then skips
-            # what the first applied. (SQLite's BEGIN IMMEDIATE already serialises writers.)
-            select = SELECT_POSITION.replace("crmhub_view_positions", self.positions_table)
-            if isinstance(self.database, PostgresViews):
-                select += " FOR UPDATE"
-            (row,) = tx.query(select, (view.name,))
-            done = row["position"]
-            if done < after:
-                # Rebuilt by someone else since we read the page: start again from `done`.
-                self._positions[view.name] = done
-                return
-            if done < last:
-                writes = WriteBehind(tx, view.tables, column_types=self._column_types)
-                page = [(position, event) for position, event in events if position > done]
-                view.apply(writes, page if view.positioned else [event for _, event in page])
-                writes.flush()
-                tx.execute(f"UPDATE {self.positions_table} SET position = ?"  # noqa: S608
-                           " WHERE view = ?", (last, view.name))
-                done = last
-        self._moved({view.name: done})
+    def _read(self, after: int) -> _Page:
+        """The page of the log after position `after`, decoded unless every view is raw."""
+        notifications = self.hub.recorder.select_notifications(start=after + 1,
+                                                               limit=self.page_size)
+        stored = [(n.id, n) for n in notifications]
+        if not notifications or all(view.raw for view in self.views):
+            return _Page(stored, [])
+        return _Page(stored, list(zip((n.id for n in notifications),
+                                      self.hub.decode(notifications), strict=True)))
 
-    def _advance(self, views: Sequence[View], *, after: int, last: int) -> None:
-        """Move views that care about no event of the page past it, in one transaction for
-        all of them (a page of one event, as a single write makes, would otherwise cost
-        each view a transaction). Only a view that has applied everything up to `after`
-        moves: one rebuilt meanwhile by someone else must not skip what it needs."""
-        names = [view.name for view in views]
+    def _apply(self, page: _Page, *, after: int, last: int) -> None:
+        """Apply the page (events after log position `after`, up to `last`) to every view
+        still behind it, in one transaction with their new positions: on PostgreSQL the
+        server works through one view's statements while the next view's are made."""
+        names = sorted(view.name for view in self.views if self._positions[view.name] < last)
         marks = ", ".join("?" * len(names))
+        select = (f"SELECT view, position FROM {self.positions_table}"  # noqa: S608
+                  f" WHERE view IN ({marks}) ORDER BY view")
+        if isinstance(self.database, PostgresViews):
+            select += " FOR UPDATE"
+        moved: dict[str, int] = {}
         with self.database.transaction() as tx:
-            tx.execute(f"UPDATE {self.positions_table} SET position = ?"  # noqa: S608
-                       f" WHERE view IN ({marks}) AND position >= ? AND position < ?",
-                       (last, *names, after, last))
-            moved = {row["view"]: row["position"] for row in tx.query(
-                f"SELECT view, position FROM {self.positions_table}"  # noqa: S608
-                f" WHERE view IN ({marks})", names)}
+            # Lock the position rows, in name order (two runners sharing views cannot
+            # deadlock): a second runner of a view waits here, then skips what the first
+            # applied. (SQLite's BEGIN IMMEDIATE already serialises writers.)
+            done = {row["view"]: row["position"] for row in tx.query(select, names)}
+            applied = []
+            for view in (view for view in self.views if view.name in done):
+                position = moved[view.name] = done[view.name]
+                # Behind `after`: rebuilt by someone else since we read the page, so start
+                # again there. At `last` or past it: another runner applied the page.
+                if after <= position < last:
+                    writes = WriteBehind(tx, view.tables, column_types=self._column_types)
+                    events = [(p, event) for p, event in (page.stored if view.raw else page.events)
+                              if p > position]
+                    view.apply(writes, events if view.positioned else [e for _, e in events])
+                    writes.flush()
+                    moved[view.name] = last
+                    applied.append(view.name)
+            if applied:
+                tx.execute(f"UPDATE {self.positions_table} SET position = ?"  # noqa: S608
+                           f" WHERE view IN ({', '.join('?' * len(applied))})",
+                           (last, *applied))
         self._moved(moved)
 
     def _moved(self, positions: dict[str, int]) -> None:
-        """Record views' new positions and wake whoever waits for them (as each view
-        commits: a wait for one view does not wait for the rest of the page)."""
+        """Record views' new positions and wake whoever waits for them."""
         with self._progress:
             self._positions.update(positions)
             self._progress.notify_all()

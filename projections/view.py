@@ -38,8 +38,8 @@ class View:
     #: Tables an earlier layout had and this one dropped: removed by the rebuild.
     retired_tables: ClassVar[tuple[str, ...]] = ()
     #: A raw view gets the stored notifications of the page (id, originator, version,
-    #: topic and state as stored, ciphertext included) instead of decoded events, and is
-    #: never skipped as idle (`projections.chain.LedgerChain` hashes what is stored).
+    #: topic and state as stored, ciphertext included) instead of decoded events
+    #: (`projections.chain.LedgerChain` hashes what is stored).
     raw: ClassVar[bool] = False
     #: A positioned view gets `(log position, event)` pairs instead of bare events.
     positioned: ClassVar[bool] = False
@@ -52,13 +52,6 @@ class View:
             for attribute in vars(klass).values():
                 for event_class in getattr(attribute, "handles", ()):
                     cls._handlers[event_class] = attribute
-
-    @classmethod
-    def cares_about(cls, event: object) -> bool:
-        """Whether `apply` would change anything for this event: the runner moves a view
-        past a page it cares nothing about without a transaction of its own. A view that
-        overrides `apply` overrides this too."""
-        return type(event) in cls._handlers
 
     def apply(self, tx: Transaction, events: Sequence[object]) -> None:
         for event in events:
@@ -75,10 +68,6 @@ class TopicView(View):
 
     #: topic -> handler(tx, event)
     topic_handlers: ClassVar[Mapping[str, Callable[[Transaction, Any], None]]] = {}
-
-    @classmethod
-    def cares_about(cls, event: object) -> bool:
-        return get_topic(type(event)) in cls.topic_handlers
 
     def apply(self, tx: Transaction, events: Sequence[object]) -> None:
         for event in events:
