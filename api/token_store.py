@@ -89,7 +89,7 @@ class TokenStore:
     def of_hub(cls, hub: CrmHub) -> TokenStore:
         """The tables beside the hub's events, wrapped with the hub's master key."""
         return cls(hub.recorder.datastore,  # type: ignore[attr-defined]
-                   postgres=hub.env.get("PERSISTENCE_MODULE") == "eventsourcing.postgres",
+                   postgres=hub.on_postgres,
                    master_key=bytes.fromhex(hub.env[MASTER_KEY]),
                    schema=hub.env.get("POSTGRES_SCHEMA") or None)
 

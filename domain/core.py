@@ -65,6 +65,11 @@ class HubCore(Application[UUID]):
         self.commit_listeners: list[Callable[[int], None]] = []
         self._last_commit = threading.local()
 
+    @property
+    def on_postgres(self) -> bool:
+        """Whether the event store is PostgreSQL (else SQLite)."""
+        return self.env.get("PERSISTENCE_MODULE") == "eventsourcing.postgres"
+
     def construct_env(self, name: str, env: EnvType | None = None) -> Environment:
         """The library's settings from `env` alone: unlike the library's default, the
         process environment is not merged in, so crmhub's settings (CRMHUB_DATABASE_URL)

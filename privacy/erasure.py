@@ -27,8 +27,7 @@ class ErasureCommands(HubCore):
     def __init__(self, env: EnvType | None = None) -> None:
         super().__init__(env)
         datastore = self.recorder.datastore  # type: ignore[attr-defined]
-        postgres = self.env.get("PERSISTENCE_MODULE") == "eventsourcing.postgres"
-        self.subject_keys.attach(datastore, postgres=postgres,
+        self.subject_keys.attach(datastore, postgres=self.on_postgres,
                                  schema=self.env.get("POSTGRES_SCHEMA") or None)
 
     def construct_mapper(self) -> Mapper[UUID]:

@@ -301,15 +301,11 @@ def stored_events(hub: Hub, positions: Sequence[int], *,
     return found
 
 
-def _is_postgres(hub: Hub) -> bool:
-    return hub.env.get("PERSISTENCE_MODULE") == "eventsourcing.postgres"
-
-
 def _select(hub: Hub, positions: Sequence[int]) -> list[tuple[Any, int, str, Any]]:
     """The stored rows at these log positions, in log order."""
     recorder: Any = hub.recorder
     table = recorder.events_table_name
-    if _is_postgres(hub):
+    if hub.on_postgres:
         from psycopg.rows import tuple_row
 
         datastore = recorder.datastore

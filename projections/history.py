@@ -151,7 +151,7 @@ class _Reader:
     def __init__(self, hub: Hub) -> None:
         recorder: Any = hub.recorder
         self.datastore = recorder.datastore
-        self.postgres = hub.env.get("PERSISTENCE_MODULE") == "eventsourcing.postgres"
+        self.postgres = hub.on_postgres
         if self.postgres:
             self.table = f'"{self.datastore.schema}"."{recorder.events_table_name}"'
             self.position = "notification_id"

@@ -33,7 +33,7 @@ _LOWEST = -(2**62)
 def stored_rows(hub: Hub, first: int | None, last: int, page_size: int) -> Iterator[StoredRow]:
     recorder: Any = hub.recorder
     table = recorder.events_table_name
-    if _is_postgres(hub):
+    if hub.on_postgres:
         sql = (f'SELECT notification_id, originator_id, originator_version, topic, state'  # noqa: S608
                f' FROM "{recorder.datastore.schema}"."{table}" WHERE notification_id > %s'
                " AND notification_id <= %s ORDER BY notification_id")
@@ -50,7 +50,7 @@ def chain_rows(hub: Hub, table: str, first: int | None, last: int, page_size: in
                ) -> Iterator[ChainRow]:
     """The rows of the chain table `table` (which lives beside the events)."""
     columns = "position, originator_id, originator_version, topic, event_hash, chain_hash"
-    if _is_postgres(hub):
+    if hub.on_postgres:
         schema = hub.recorder.datastore.schema  # type: ignore[attr-defined]
         sql = (f'SELECT {columns} FROM "{schema}".{table} WHERE position > %s'  # noqa: S608
                " AND position <= %s ORDER BY position")
@@ -115,10 +115,6 @@ def _uuid_bytes(value: str) -> bytes | str:
         except ValueError:
             pass
     return value
-
-
-def _is_postgres(hub: Hub) -> bool:
-    return hub.env.get("PERSISTENCE_MODULE") == "eventsourcing.postgres"
 
 
 def _postgres_pages(hub: Hub, sql: str, first: int | None, last: int, page_size: int
