@@ -38,6 +38,7 @@ POSITIONS_DDL = (
     " view TEXT PRIMARY KEY, position BIGINT NOT NULL, version INTEGER NOT NULL)"
 )
 
+
 def view_positions(database: ViewDatabase) -> dict[str, int]:
     """Each view's applied log position, as stored (whoever runs the views)."""
     return {row["view"]: row["position"] for row in
