@@ -185,8 +185,9 @@ class ProjectionRunner:
                 # again there. At `last` or past it: another runner applied the page.
                 if after <= position < last:
                     writes = WriteBehind(tx, view.tables, column_types=self._column_types)
-                    events = [(p, event) for p, event in (page.stored if view.raw else page.events)
-                              if p > position]
+                    events = page.stored if view.raw else page.events
+                    if position > after:  # another runner applied part of this page
+                        events = [(p, event) for p, event in events if p > position]
                     view.apply(writes, events if view.positioned else [e for _, e in events])
                     writes.flush()
                     moved[view.name] = last

@@ -105,6 +105,20 @@ def test_a_second_runner_never_applies_an_event_twice(hub, runner, views):
     assert runner.positions() == other.positions() == {"customers": hub.position()}
 
 
+def test_a_runner_skips_the_part_of_its_page_a_second_runner_applied(hub, runner, views):
+    ada = person(hub, "Ada", "Lovelace")
+    other = ProjectionRunner(hub, views, [CustomerView()])
+    other.setup()
+    other.catch_up()  # the first part of what `runner` will read as one page
+    hub.record_purchase(actor="sam", customer_id=ada, channel="web",
+                        lines=[{"sku": "A", "product_name": "A", "quantity": 1,
+                                "unit_price": "10.00", "currency": "EUR"}])
+    runner.catch_up()
+    assert views.query("SELECT id FROM view_customers") == [{"id": str(ada)}]
+    assert views.query("SELECT revenue_cents FROM view_customer_revenue") == [{"revenue_cents": 1000}]
+    assert runner.positions() == {"customers": hub.position()}
+
+
 def test_a_new_layout_version_rebuilds_the_view(hub, runner, views):
     person(hub, "Ada", "Lovelace")
     runner.catch_up()
