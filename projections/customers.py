@@ -31,7 +31,7 @@ from projections.view import View, handles
 def iso(moment: datetime) -> str:
     """A time as text that sorts as time does (UTC, fixed width). Cached: every view
     formats the same event times."""
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    return moment.astimezone(UTC).replace(tzinfo=None).isoformat(timespec="microseconds") + "Z"
 
 
 def cents(amount: Decimal) -> int:

@@ -29,7 +29,7 @@ from typing import Any, NamedTuple
 from domain.hub import Hub
 from projections.database import PostgresViews, Transaction, ViewDatabase
 from projections.view import View
-from projections.writes import WriteBehind
+from projections.writes import Catalog, WriteBehind
 
 logger = logging.getLogger("crmhub.projections")
 
@@ -80,9 +80,8 @@ class ProjectionRunner:
         self.page_size = page_size
         self.poll_interval = poll_interval
         self._positions: dict[str, int] = {}
-        #: Column types of the views' tables, for bulk inserts on PostgreSQL.
-        self._column_types: dict[str, dict[str, str]] | None = \
-            {} if isinstance(database, PostgresViews) else None
+        #: What PostgreSQL says of the views' tables and statements (for batched writes).
+        self._catalog = Catalog() if isinstance(database, PostgresViews) else None
         self._progress = threading.Condition()
         self._wakeup = threading.Event()
         self._stopping = threading.Event()
@@ -92,8 +91,8 @@ class ProjectionRunner:
 
     def setup(self) -> None:
         """Create missing tables; rebuild (from position 0) a view whose version changed."""
-        if self._column_types is not None:
-            self._column_types.clear()
+        if self._catalog is not None:
+            self._catalog.clear()
         table = self.positions_table
         with self.database.schema_transaction() as tx:
             tx.execute(self._ddl())
@@ -184,7 +183,7 @@ class ProjectionRunner:
                 # Behind `after`: rebuilt by someone else since we read the page, so start
                 # again there. At `last` or past it: another runner applied the page.
                 if after <= position < last:
-                    writes = WriteBehind(tx, view.tables, column_types=self._column_types)
+                    writes = WriteBehind(tx, view.tables, catalog=self._catalog)
                     events = page.stored if view.raw else page.events
                     if position > after:  # another runner applied part of this page
                         events = [(p, event) for p, event in events if p > position]

@@ -10,16 +10,20 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from projections.database import Transaction, ViewDatabase
-from projections.writes import WriteBehind
+from projections.writes import Catalog, WriteBehind
 from tests.stories import tables
 
 DDL = ("CREATE TABLE IF NOT EXISTS w_items (id TEXT PRIMARY KEY, n BIGINT NOT NULL,"
        " label TEXT, flag INTEGER NOT NULL)",
-       "CREATE TABLE IF NOT EXISTS w_totals (id TEXT PRIMARY KEY, total BIGINT NOT NULL)")
-NAMES = ("w_items", "w_totals")
+       "CREATE TABLE IF NOT EXISTS w_totals (id TEXT PRIMARY KEY, total BIGINT NOT NULL)",
+       "CREATE TABLE IF NOT EXISTS w_tags (item TEXT NOT NULL, tag TEXT NOT NULL,"
+       " PRIMARY KEY (item, tag))")
+NAMES = ("w_items", "w_totals", "w_tags")
 
 #: Every kind of statement a view sends: plain inserts (with a literal, with ON CONFLICT DO
-#: NOTHING), upserts that add, updates, deletes, reads, and statements naming both tables.
+#: NOTHING), upserts that add, updates and deletes of one row by its key (with further
+#: conditions, with a two-column key), updates and deletes of rows by another column
+#: (not keyed), reads, and statements naming two tables.
 STATEMENTS = {
     "insert": "INSERT INTO w_items (id, n, label, flag) VALUES (?, ?, ?, 0)",
     "insert_or_skip": "INSERT INTO w_items (id, n, label, flag) VALUES (?, ?, NULL, 1)"
@@ -28,6 +32,12 @@ STATEMENTS = {
            " DO UPDATE SET total = w_totals.total + excluded.total",
     "relabel": "UPDATE w_items SET label = ?, n = n + ? WHERE id = ?",
     "delete": "DELETE FROM w_items WHERE id = ? AND n < ?",
+    "cap": "UPDATE w_items SET n = CASE WHEN n > ? THEN ? ELSE n END"
+           " WHERE id = ? AND (label IS NULL OR flag = ?)",
+    "bump_labelled": "UPDATE w_items SET n = n + 1 WHERE label = ?",
+    "tag": "INSERT INTO w_tags (item, tag) VALUES (?, ?) ON CONFLICT DO NOTHING",
+    "untag": "DELETE FROM w_tags WHERE item = ? AND tag = ?",
+    "untag_all": "DELETE FROM w_tags WHERE item = ?",
     "copy": "UPDATE w_totals SET total = (SELECT COUNT(*) FROM w_items WHERE flag = ?)"
             " WHERE id = ?",
     "read": "SELECT id, n, label FROM w_items WHERE id >= ? ORDER BY id",
@@ -39,9 +49,15 @@ STEPS = st.lists(st.one_of(
     st.tuples(st.just("add"), st.tuples(KEYS, st.integers(-5, 5))),
     st.tuples(st.just("relabel"), st.tuples(st.sampled_from(["y", None]), st.integers(0, 3), KEYS)),
     st.tuples(st.just("delete"), st.tuples(KEYS, st.integers(0, 9))),
+    st.tuples(st.just("cap"), st.tuples(st.integers(0, 9), st.integers(0, 9), KEYS,
+                                        st.integers(0, 1))),
+    st.tuples(st.just("bump_labelled"), st.tuples(st.sampled_from(["x", "y"]),)),
+    st.tuples(st.just("tag"), st.tuples(KEYS, st.sampled_from(["t", "u"]))),
+    st.tuples(st.just("untag"), st.tuples(KEYS, st.sampled_from(["t", "u"]))),
+    st.tuples(st.just("untag_all"), st.tuples(KEYS,)),
     st.tuples(st.just("copy"), st.tuples(st.integers(0, 1), KEYS)),
     st.tuples(st.just("read"), st.tuples(KEYS,)),
-), max_size=40)
+), max_size=60)
 
 
 def play(tx: Transaction, steps: Sequence[tuple[str, tuple[Any, ...]]]) -> list[Any]:
@@ -63,14 +79,14 @@ def play(tx: Transaction, steps: Sequence[tuple[str, tuple[Any, ...]]]) -> list[
 
 
 @pytest.fixture
-def column_types(views: ViewDatabase) -> dict[str, dict[str, str]] | None:
-    return {} if views.dialect == "postgres" else None
+def catalog(views: ViewDatabase) -> Catalog | None:
+    return Catalog() if views.dialect == "postgres" else None
 
 
-@settings(max_examples=40, deadline=None,
+@settings(max_examples=60, deadline=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(steps=STEPS)
-def test_held_back_writes_end_as_if_each_were_sent_at_once(views, column_types, steps):
+def test_held_back_writes_end_as_if_each_were_sent_at_once(views, catalog, steps):
     outcomes = []
     for held_back in (False, True):
         with views.transaction() as tx:
@@ -80,7 +96,7 @@ def test_held_back_writes_end_as_if_each_were_sent_at_once(views, column_types, 
                 tx.execute(statement)
         with views.transaction() as tx:
             if held_back:
-                writes = WriteBehind(tx, NAMES, column_types=column_types)
+                writes = WriteBehind(tx, NAMES, catalog=catalog)
                 seen = play(writes, steps)
                 writes.flush()
             else:
@@ -89,37 +105,65 @@ def test_held_back_writes_end_as_if_each_were_sent_at_once(views, column_types, 
     assert outcomes[1] == outcomes[0]
 
 
-def test_a_run_of_inserts_is_one_statement(views, column_types):
-    sent: list[str] = []
+class Recording:
+    """A transaction that notes the writes sent through it (not the catalog's questions)."""
 
-    class Recording:
-        def __init__(self, tx: Transaction) -> None:
-            self.tx = tx
+    def __init__(self, tx: Transaction) -> None:
+        self.tx = tx
+        self.sent: list[str] = []
 
-        def execute(self, sql: str, params: Sequence[Any] = ()) -> None:
-            sent.append(sql)
-            self.tx.execute(sql, params)
+    def _note(self, sql: str) -> None:
+        if sql.split()[0] in ("INSERT", "UPDATE", "DELETE"):
+            self.sent.append(sql)
 
-        def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
-            sent.append(sql)
-            self.tx.executemany(sql, rows)
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> None:
+        self._note(sql)
+        self.tx.execute(sql, params)
 
-        def execute_binary(self, sql: str, params: Sequence[Any]) -> None:
-            sent.append(sql)
-            self.tx.execute_binary(sql, params)
+    def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
+        self._note(sql)
+        self.tx.executemany(sql, rows)
 
-        def query(self, sql: str, params: Sequence[Any] = ()) -> list[dict[str, Any]]:
-            return self.tx.query(sql, params)
+    def execute_binary(self, sql: str, params: Sequence[Any]) -> None:
+        self._note(sql)
+        self.tx.execute_binary(sql, params)
 
+    def query(self, sql: str, params: Sequence[Any] = ()) -> list[dict[str, Any]]:
+        return self.tx.query(sql, params)
+
+
+def test_a_run_of_inserts_is_one_statement(views, catalog):
     with views.transaction() as tx:
         for statement in DDL:
             tx.execute(statement)
-        writes = WriteBehind(Recording(tx), NAMES, column_types=column_types)
+        recording = Recording(tx)
+        writes = WriteBehind(recording, NAMES, catalog=catalog)
         for index in range(500):
             writes.execute(STATEMENTS["insert"], (f"k{index}", index, None))
             writes.execute(STATEMENTS["add"], ("all", 1))
-        assert sent == []
+        assert recording.sent == []
         writes.flush()
-    assert len(sent) == 2
+    assert len(recording.sent) == 2
     assert views.query("SELECT COUNT(*) AS n FROM w_items") == [{"n": 500}]
     assert views.query("SELECT total FROM w_totals") == [{"total": 500}]
+
+
+def test_keyed_writes_to_many_rows_go_in_one_statement_per_round_on_postgres(views, catalog):
+    """Each row is inserted, relabelled and capped: on PostgreSQL three statements for
+    300 rows (rounds of keyed writes), on SQLite one per write."""
+    with views.transaction() as tx:
+        for statement in DDL:
+            tx.execute(statement)
+        recording = Recording(tx)
+        writes = WriteBehind(recording, NAMES, catalog=catalog)
+        for index in range(300):
+            writes.execute(STATEMENTS["insert"], (f"k{index}", index, None))
+            writes.execute(STATEMENTS["relabel"], ("y", 1, f"k{index}"))
+            writes.execute(STATEMENTS["cap"], (100, 100, f"k{index}", 0))
+        writes.flush()
+    assert len(recording.sent) == (3 if views.dialect == "postgres" else 900)
+    rows = views.query("SELECT id, n, label FROM w_items ORDER BY n")
+    assert len(rows) == 300
+    assert rows[0] == {"id": "k0", "n": 1, "label": "y"}
+    assert rows[-1]["n"] == 100
+    assert sum(row["n"] for row in rows) == sum(min(n + 1, 100) for n in range(300))
