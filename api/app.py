@@ -6,7 +6,7 @@ import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from functools import partial
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Depends, FastAPI, Request
 from fastapi.responses import JSONResponse
@@ -28,6 +28,7 @@ from projections.catalog import all_views
 from projections.chain import chained_position
 from projections.checkpoint_keeper import CheckpointKeeper
 from projections.database import ViewDatabase
+from projections.failures import view_failures
 from projections.runner import ProjectionRunner, view_positions
 
 
@@ -130,17 +131,24 @@ def create_app(settings: Settings | None = None, *, hub: CrmHub | None = None,
 
     @app.get("/readyz", tags=["operations"])
     def readyz(request: Request, hub: HubDep) -> JSONResponse:
-        """The store answers; reports the log position and each view's position and lag."""
+        """The store answers; reports the log position and each view's position and lag,
+        and each stopped view's failure ("degraded": the others still serve, so the
+        process stays ready)."""
         try:
             position = hub.position()
             views = view_positions(request.app.state.views)
+            stopped = view_failures(request.app.state.views)
             chained = chained_position(request.app.state.views)
         except Exception as error:  # noqa: BLE001 - any store failure means not ready
             return JSONResponse({"status": "unavailable", "store": str(error)}, status_code=503)
+        report: dict[str, dict[str, Any]] = {
+            name: {"position": at, "lag": position - at} for name, at in views.items()}
+        for name, failure in stopped.items():
+            report.setdefault(name, {})["failure"] = {"error": failure.error, "since": failure.failed_at,
+                                       "attempts": failure.attempts}
         return JSONResponse({
-            "status": "ready", "store": "ok", "logPosition": position,
-            "views": {name: {"position": at, "lag": position - at} for name, at in views.items()},
-            "ledgerChain": {"position": chained, "lag": position - chained},
+            "status": "degraded" if stopped else "ready", "store": "ok", "logPosition": position,
+            "views": report, "ledgerChain": {"position": chained, "lag": position - chained},
         })
 
     return app

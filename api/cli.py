@@ -24,6 +24,7 @@ from domain.errors import DomainError
 from domain.hub import Hub
 from projections.catalog import all_views, views_named
 from projections.database import ViewDatabase
+from projections.failures import ViewFailure, ViewsFailedError
 from projections.locks import running
 from projections.runner import ProjectionRunner
 
@@ -191,7 +192,10 @@ def rebuild(view: ViewOption = None, page_size: PageOption = 1000) -> None:
                     rate = progress.tasks[0].speed
                     progress.update(task, rate=f"{rate:,.0f}" if rate else "-")
 
-                runner.catch_up(on_page=advance)
+                try:
+                    runner.catch_up(on_page=advance)
+                except ViewsFailedError as error:
+                    raise _stopped(error) from None
         err.print(f"[green]rebuilt[/green] {', '.join(runner.positions())} up to {total:,}")
     finally:
         runner.database.close()
@@ -233,11 +237,17 @@ def project(
                 worker.setup()
             position = min(worker.position for worker in workers)
             err.print(f"projecting {', '.join(names)} from position {position:,}")
+            stopped: dict[str, ViewFailure] = {}
             for worker in workers:
                 if once:
-                    worker.catch_up()
+                    try:
+                        worker.catch_up()
+                    except ViewsFailedError as error:
+                        stopped |= error.failures
                 else:
                     worker.start()
+            if stopped:
+                raise _stopped(ViewsFailedError(stopped))
             if not once:
                 stop.wait()
                 for worker in workers:
@@ -246,6 +256,14 @@ def project(
     finally:
         runner.database.close()
         hub.close()
+
+
+def _stopped(error: ViewsFailedError) -> typer.Exit:
+    """Say which views stopped where and why; the exit to raise."""
+    for name, failure in sorted(error.failures.items()):
+        err.print(f"[red]view {name} stopped at position {failure.position:,}[/red]"
+                  f" (the others went on): {failure.error}")
+    return typer.Exit(1)
 
 
 def caught_up(hub: Hub, views: ViewDatabase) -> int:

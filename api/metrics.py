@@ -1,4 +1,5 @@
-"""`GET /metrics` for Prometheus: requests and latencies, the log, and each view's lag."""
+"""`GET /metrics` for Prometheus: requests and latencies, the log, each view's lag and
+whether it is stopped."""
 
 from __future__ import annotations
 
@@ -10,11 +11,12 @@ from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, H
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
 
+from projections.failures import view_failures
 from projections.runner import view_positions
 
 
 class StoreCollector(Collector):
-    """Read at scrape time: the log position, and each view's position and lag."""
+    """Read at scrape time: the log position, and each view's position, lag and failure."""
 
     def __init__(self, app: FastAPI) -> None:
         self.app = app
@@ -30,11 +32,17 @@ class StoreCollector(Collector):
                                      labels=["view"])
         lag = GaugeMetricFamily("crmhub_view_lag_events", "Events a view is behind the log.",
                                 labels=["view"])
+        stopped = GaugeMetricFamily(
+            "crmhub_view_stopped", "1 while a view is stopped at an event it failed to apply.",
+            labels=["view"])
+        failures = view_failures(state.views)
         for name, at in view_positions(state.views).items():
             position.add_metric([name], at)
             lag.add_metric([name], head - at)
+            stopped.add_metric([name], 1 if name in failures else 0)
         yield position
         yield lag
+        yield stopped
 
 
 def install(app: FastAPI) -> None:

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+from domain.orders import Purchase
+from projections.customers import CustomerView
+
 REGISTER = """mutation ($input: RegisterCustomerInput!) { registerCustomer(input: $input) { id } }"""
 RECORD = """mutation ($input: RecordInteractionInput!) { recordInteraction(input: $input) { id } }"""
 DIRECTORY = """query ($search: String, $tag: String, $stage: LifecycleStage, $first: Int!, $after: String) {
@@ -102,6 +105,34 @@ def test_readiness_reports_each_view_and_its_lag(client, gql):
     register(gql, "Ada", "Lovelace")
     ready = client.get("/readyz").json()
     assert ready["views"]["customers"] == {"position": ready["logPosition"], "lag": 0}
+
+
+BUY = """mutation ($input: RecordPurchaseInput!) { recordPurchase(input: $input) { id } }"""
+
+
+def test_a_stopped_view_is_reported_and_the_others_still_serve(client, gql, monkeypatch):
+    def broken(view: object, tx: object, event: object) -> None:
+        raise RuntimeError("the revenue table is gone")
+
+    monkeypatch.setitem(CustomerView._handlers, Purchase.Recorded, broken)
+    ada = register(gql, "Ada", "Lovelace")
+    gql.ok(BUY, {"input": {"customerId": ada, "channel": "WEB", "lines": [
+        {"sku": "TEA-1", "productName": "Green tea", "quantity": 2, "unitPrice": "4.50",
+         "currency": "EUR"}]}})  # returns: the write does not wait for the stopped view
+
+    ready = client.get("/readyz")
+    assert ready.status_code == 200  # the other views still serve
+    body = ready.json()
+    assert body["status"] == "degraded"
+    stopped = body["views"]["customers"]
+    assert stopped["lag"] == 1
+    assert stopped["failure"]["error"] == "RuntimeError: the revenue table is gone"
+    assert stopped["failure"]["attempts"] >= 1
+    assert body["views"]["sales"] == {"position": body["logPosition"], "lag": 0}
+    text = client.get("/metrics").text
+    assert 'crmhub_view_stopped{view="customers"} 1.0' in text
+    assert 'crmhub_view_stopped{view="sales"} 0.0' in text
+    assert 'crmhub_view_lag_events{view="customers"} 1.0' in text
 
 
 def test_metrics_report_requests_the_log_and_each_views_lag(client, gql):

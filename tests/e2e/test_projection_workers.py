@@ -14,8 +14,10 @@ from typer.testing import CliRunner
 from api.cli import app
 from api.store import connect_hub
 from domain.interactions import InteractionDraft
+from domain.orders import Purchase
 from projections.customers import CustomerView
 from projections.database import ViewDatabase
+from projections.failures import view_failures
 from projections.runner import view_positions
 from tests.stories import TEST_MASTER_KEY, tables
 
@@ -139,3 +141,47 @@ def test_a_second_worker_waits_and_takes_over_when_the_first_dies(database_url, 
             if process.poll() is None:
                 process.terminate()
                 process.wait(timeout=10)
+
+
+def test_a_view_that_cannot_apply_the_log_stops_alone_and_the_commands_say_where(
+        database_url, tmp_path, monkeypatch):
+    hub = connect_hub(database_url, master_key=TEST_MASTER_KEY)
+    try:
+        ada = hub.register_customer(actor="seed", kind="person",
+                                    profile={"given_name": "Ada", "family_name": "Lovelace"})
+        hub.record_purchase(actor="seed", customer_id=ada, channel="web", lines=[
+            {"sku": "A", "product_name": "A", "quantity": 1, "unit_price": "10.00",
+             "currency": "EUR"}])
+        total = hub.position()
+    finally:
+        hub.close()
+
+    def broken(view: object, tx: object, event: object) -> None:
+        raise RuntimeError("the revenue table is gone")
+
+    monkeypatch.setitem(CustomerView._handlers, Purchase.Recorded, broken)
+    env = {**os.environ, "CRMHUB_DATABASE_URL": database_url,
+           "CRMHUB_DATA_DIR": str(tmp_path / "data")}
+    views = ViewDatabase.connect(database_url)
+    try:
+        for command in (["project", "--once", "--page-size", "1"], ["rebuild"]):
+            result = cli.invoke(app, command, env=env)
+            assert result.exit_code == 1, result.output
+            said = " ".join(result.output.split())
+            assert "view customers stopped at position" in said
+            assert "(the others went on): RuntimeError: the revenue table is gone" in said
+            positions = view_positions(views)
+            assert positions.pop("customers") < total
+            assert set(positions.values()) == {total}  # every other view went on
+            assert view_failures(views)["customers"].error == \
+                "RuntimeError: the revenue table is gone"
+
+        monkeypatch.undo()  # the view is fixed: the next run clears the failure
+        result = cli.invoke(app, ["project", "--once"], env=env)
+        assert result.exit_code == 0, result.output
+        assert view_positions(views)["customers"] == total
+        assert view_failures(views) == {}
+        assert tables(views, ["view_customer_revenue"])["view_customer_revenue"] == [
+            {"customer_id": str(ada), "currency": "EUR", "revenue_cents": 1000}]
+    finally:
+        views.close()

@@ -14,11 +14,13 @@ from hypothesis import strategies as st
 from domain.customers import Customer
 from domain.hub import Hub
 from domain.interactions import InteractionDraft
+from domain.orders import Purchase
 from projections.catalog import all_views
 from projections.customers import CustomerView
 from projections.database import ViewDatabase
+from projections.failures import ViewsFailedError, view_failures
 from projections.log_index import LogIndexView
-from projections.runner import ProjectionRunner, view_positions
+from projections.runner import ProjectionRunner, view_positions, wait_for_views
 from tests.stories import opened_store, tables
 from tests.unit.marketing_stories import consent_to_marketing
 
@@ -183,6 +185,63 @@ def test_the_views_of_a_page_commit_together_and_a_wait_for_one_sees_it_whole(hu
     finally:
         release.set()
         runner.stop()
+
+
+class FragileView(CustomerView):
+    """The customer view, failing on a page with a purchase while `broken` (after its
+    writes: a failed page must leave nothing behind)."""
+
+    name = "fragile_customers"
+    broken = True
+
+    def apply(self, tx: Any, events: Any) -> None:
+        super().apply(tx, events)
+        if self.broken and any(isinstance(event, Purchase.Recorded) for event in events):
+            raise RuntimeError("cannot apply a purchase")
+
+
+def test_a_view_that_fails_stops_alone_and_goes_on_when_it_can(hub, views):
+    fragile = FragileView()
+    runner = ProjectionRunner(hub, views, [LogIndexView(), fragile], page_size=2,
+                              retry_interval=0)
+    runner.setup()
+    ada = person(hub, "Ada", "Lovelace")
+    grace = person(hub, "Grace", "Hopper")  # the first page
+    hub.record_purchase(actor="sam", customer_id=ada, channel="web",
+                        lines=[{"sku": "A", "product_name": "A", "quantity": 1,
+                                "unit_price": "10.00", "currency": "EUR"}])
+    person(hub, "Linus", "Torvalds")  # the second page, with the purchase
+    with pytest.raises(ViewsFailedError) as raised:
+        runner.catch_up()
+
+    failure = raised.value.failures[FragileView.name]
+    stopped_at = runner.positions()[FragileView.name]
+    assert failure.position == stopped_at == 2
+    assert "RuntimeError: cannot apply a purchase" in str(raised.value)
+    assert runner.positions()[LogIndexView.name] == hub.position()  # the other view went on
+    assert view_failures(views) == {FragileView.name: failure}
+    assert failure.attempts == 1
+    # The first page is in the view, nothing of the second: no revenue, no Linus.
+    assert views.query("SELECT * FROM view_customer_revenue") == []
+    assert {row["id"] for row in views.query("SELECT id FROM view_customers")} == \
+        {str(ada), str(grace)}
+    # Read-your-writes does not wait for the stopped view, and says the write is not in it.
+    assert runner.wait_for(hub.position(), timeout=3600) is False
+    assert runner.wait_for(hub.position(), timeout=3600, names=[LogIndexView.name]) is True
+    assert wait_for_views(views, hub.position(), timeout=3600) is False
+    assert wait_for_views(views, hub.position(), timeout=3600, names=[LogIndexView.name])
+
+    with pytest.raises(ViewsFailedError):  # tried again: still failing, counted
+        runner.catch_up()
+    assert view_failures(views)[FragileView.name].attempts == 2
+    assert view_failures(views)[FragileView.name].failed_at == failure.failed_at
+
+    fragile.broken = False  # fixed: the view applies the log again from where it stopped
+    assert runner.catch_up() == hub.position()
+    assert view_failures(views) == {}
+    assert runner.wait_for(hub.position(), timeout=3600) is True
+    assert views.query("SELECT revenue_cents FROM view_customer_revenue") == [{"revenue_cents": 1000}]
+    assert len(views.query("SELECT id FROM view_customers")) == 3
 
 
 COMMANDS = st.lists(st.tuples(
