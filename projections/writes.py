@@ -19,12 +19,13 @@ an upsert on the key, an update or delete whose `WHERE` starts with `column = ?`
 key column (an update that does not set them). Keyed writes to different rows commute,
 so a run of keyed writes is sent in *rounds*: a write goes in the round after the last
 write to its row, and each round sends each statement once for all its rows, as arrays
-unnested into one `INSERT`, `UPDATE ... FROM` or `DELETE ... USING`. The arrays are typed
-as PostgreSQL types the statement's own parameters (`PREPARE`, asked once per statement).
-A write that is not keyed ends the run and is sent in its place. (A table with a unique
-index besides its primary key has no keyed writes: two rows could meet in it.) Keys are
-compared as the Python values the view passes: a view names a row the same way in all
-its statements.
+unnested into one `INSERT`, `UPDATE ... FROM` or `DELETE ... USING`. Each array has the
+type PostgreSQL gives that parameter in the one-row statement (asked once per statement,
+with `PREPARE`). A write that is not keyed ends the run and is sent in its place: so is
+any write with a subquery (it may read other rows), and every write to a table with a
+unique index besides its primary key (two rows could meet in it). Keys are compared as
+the Python values the view passes: a view names a row the same way in all its
+statements.
 
 Writes to different tables commute (the views have no triggers or foreign keys), and
 every statement still sees the writes before it to the tables it names, so the tables
@@ -60,6 +61,7 @@ _UPDATE = re.compile(r"\s*UPDATE (?P<table>\w+) SET (?P<set>.*?) WHERE (?P<where
 _DELETE = re.compile(r"\s*DELETE FROM (?P<table>\w+) WHERE (?P<where>.*)",
                      re.IGNORECASE | re.DOTALL)
 _KEY_EQUALS = re.compile(r"\s*(\w+)\s*=\s*\?\s*")
+_SUBQUERY = re.compile(r"\bSELECT\b", re.IGNORECASE)
 
 
 @dataclass(frozen=True, eq=False)
@@ -267,7 +269,7 @@ def _parse(sql: str, names: re.Pattern[str] | None) -> _Statement:
     tables = frozenset(names.findall(sql)) if names else frozenset()
     queued_in = next(iter(tables)) if len(tables) == 1 and _WRITE.match(sql) else None
     plain = _Statement(sql, tables, queued_in)
-    if queued_in is None:
+    if queued_in is None or _SUBQUERY.search(sql):
         return plain
     if (match := _INSERT.fullmatch(sql)) and match["table"] == queued_in:
         columns, values = _items(match["columns"]), _items(match["values"])

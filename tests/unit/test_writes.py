@@ -23,7 +23,8 @@ NAMES = ("w_items", "w_totals", "w_tags")
 #: Every kind of statement a view sends: plain inserts (with a literal, with ON CONFLICT DO
 #: NOTHING), upserts that add, updates and deletes of one row by its key (with further
 #: conditions, with a two-column key), updates and deletes of rows by another column
-#: (not keyed), reads, and statements naming two tables.
+#: and an update of one row that reads others (not keyed), reads, and statements naming two
+#: tables.
 STATEMENTS = {
     "insert": "INSERT INTO w_items (id, n, label, flag) VALUES (?, ?, ?, 0)",
     "insert_or_skip": "INSERT INTO w_items (id, n, label, flag) VALUES (?, ?, NULL, 1)"
@@ -35,6 +36,8 @@ STATEMENTS = {
     "cap": "UPDATE w_items SET n = CASE WHEN n > ? THEN ? ELSE n END"
            " WHERE id = ? AND (label IS NULL OR flag = ?)",
     "bump_labelled": "UPDATE w_items SET n = n + 1 WHERE label = ?",
+    "flag_first": "UPDATE w_items SET flag = 1 WHERE id = ?"
+                  " AND (SELECT COUNT(*) FROM w_items AS o WHERE o.flag = 1) = 0",
     "tag": "INSERT INTO w_tags (item, tag) VALUES (?, ?) ON CONFLICT DO NOTHING",
     "untag": "DELETE FROM w_tags WHERE item = ? AND tag = ?",
     "untag_all": "DELETE FROM w_tags WHERE item = ?",
@@ -52,6 +55,7 @@ STEPS = st.lists(st.one_of(
     st.tuples(st.just("cap"), st.tuples(st.integers(0, 9), st.integers(0, 9), KEYS,
                                         st.integers(0, 1))),
     st.tuples(st.just("bump_labelled"), st.tuples(st.sampled_from(["x", "y"]),)),
+    st.tuples(st.just("flag_first"), st.tuples(KEYS,)),
     st.tuples(st.just("tag"), st.tuples(KEYS, st.sampled_from(["t", "u"]))),
     st.tuples(st.just("untag"), st.tuples(KEYS, st.sampled_from(["t", "u"]))),
     st.tuples(st.just("untag_all"), st.tuples(KEYS,)),
@@ -167,3 +171,17 @@ def test_keyed_writes_to_many_rows_go_in_one_statement_per_round_on_postgres(vie
     assert rows[0] == {"id": "k0", "n": 1, "label": "y"}
     assert rows[-1]["n"] == 100
     assert sum(row["n"] for row in rows) == sum(min(n + 1, 100) for n in range(300))
+
+
+def test_a_write_that_reads_other_rows_goes_in_its_place(views, catalog):
+    """Flagging an item only while none is flagged: sent together, all three would be."""
+    with views.transaction() as tx:
+        for statement in DDL:
+            tx.execute(statement)
+        writes = WriteBehind(tx, NAMES, catalog=catalog)
+        for key in "abc":
+            writes.execute(STATEMENTS["insert"], (key, 0, None))
+        for key in "abc":
+            writes.execute(STATEMENTS["flag_first"], (key,))
+        writes.flush()
+    assert views.query("SELECT id FROM w_items WHERE flag = 1") == [{"id": "a"}]
